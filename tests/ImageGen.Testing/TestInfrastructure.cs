@@ -1,0 +1,20 @@
+namespace ImageGen.Testing;
+
+/// <summary>
+/// Where the real servers the tests use are: the ones <c>scripts/infra.sh up</c> starts on loopback,
+/// unless the IMAGEGEN_TEST_* variables point elsewhere.
+/// </summary>
+public static class TestInfrastructure
+{
+    public static string PostgresAdmin =>
+        Environment.GetEnvironmentVariable("IMAGEGEN_TEST_POSTGRES")
+        ?? "Host=127.0.0.1;Port=5432;Username=imagegen;Password=imagegen;Database=postgres";
+
+    /// <summary>The test vhost, so tests never take messages from a system started by the run command.</summary>
+    public static string RabbitMq =>
+        Environment.GetEnvironmentVariable("IMAGEGEN_TEST_RABBITMQ")
+        ?? "amqp://imagegen:imagegen@127.0.0.1:5672/imagegen-test";
+
+    public static string Redis =>
+        Environment.GetEnvironmentVariable("IMAGEGEN_TEST_REDIS") ?? "127.0.0.1:6379";
+}
