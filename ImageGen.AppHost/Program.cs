@@ -1,2 +1,56 @@
+using Microsoft.Extensions.Configuration;
+
+// Composes ImageGen for local runs. There is no Docker engine on our machines, so PostgreSQL,
+// RabbitMQ and Redis are not container resources: scripts/infra.sh starts them on loopback and the
+// services get them as connection strings (defaults in appsettings.json, overridable by
+// ConnectionStrings__* variables or command-line arguments).
 var builder = DistributedApplication.CreateBuilder(args);
+
+var imagegenDb = builder.AddConnectionString("imagegendb");
+var statsDb = builder.AddConnectionString("statsdb");
+var messaging = builder.AddConnectionString("messaging");
+var redis = builder.AddConnectionString("redis");
+
+var storageRoot = Path.GetFullPath(builder.Configuration["Storage:RootPath"] ?? Path.Combine(builder.AppHostDirectory, "..", ".data", "storage"));
+
+// Storage serves gRPC over h2c, which needs an HTTP/2-only port, beside HTTP/1.1 for /files and probes.
+var storage = builder.AddProject<Projects.ImageGen_Storage>("storage", launchProfileName: null)
+    .WithHttpEndpoint(name: "http", env: "HTTP_PORT")
+    .WithHttpEndpoint(name: "grpc", env: "GRPC_PORT")
+    .WithEnvironment("Storage__RootPath", storageRoot)
+    .WithHttpHealthCheck("/health", endpointName: "http");
+
+var generation = builder.AddProject<Projects.ImageGen_Generation>("generation", launchProfileName: "http")
+    .WithReference(imagegenDb)
+    .WithReference(messaging)
+    .WithReference(redis)
+    .WithReference(storage)
+    .WithHttpHealthCheck("/health");
+
+// One worker process per provider: each consumes only its own queue.
+var providerIds = builder.Configuration.GetSection("Providers:Enabled").Get<string[]>() ?? ["builtin"];
+foreach (var providerId in providerIds)
+{
+    builder.AddProject<Projects.ImageGen_Providers>($"provider-{providerId}", launchProfileName: "http")
+        .WithEnvironment("Provider__Id", providerId)
+        .WithReference(messaging)
+        .WithReference(storage)
+        .WithHttpHealthCheck("/health");
+}
+
+var stats = builder.AddProject<Projects.ImageGen_Stats>("stats", launchProfileName: "http")
+    .WithReference(statsDb)
+    .WithReference(messaging)
+    .WithHttpHealthCheck("/health");
+
+// Gateway:Port 0 picks a free port (tests); the default is the documented http://127.0.0.1:8080.
+var gatewayPort = builder.Configuration.GetValue("Gateway:Port", 8080);
+builder.AddProject<Projects.ImageGen_Gateway>("gateway", launchProfileName: "http")
+    .WithEndpoint("http", endpoint => endpoint.Port = gatewayPort == 0 ? null : gatewayPort)
+    .WithExternalHttpEndpoints()
+    .WithReference(generation)
+    .WithReference(storage)
+    .WithReference(stats)
+    .WithHttpHealthCheck("/health");
+
 builder.Build().Run();

@@ -93,7 +93,8 @@ rabbit_up() {
   if ! rabbitmqctl -q list_users 2>/dev/null | awk '{print $1}' | grep -qx "${RABBIT_USER}"; then
     rabbitmqctl -q add_user "${RABBIT_USER}" "${RABBIT_PASSWORD}" >/dev/null
   fi
-  for vhost in / imagegen-test; do
+  # "/" serves the run command; the test vhosts keep test queues apart from it and from each other.
+  for vhost in / imagegen-test imagegen-test-generation imagegen-test-stats imagegen-test-providers imagegen-e2e; do
     rabbitmqctl -q list_vhosts 2>/dev/null | grep -qx -- "${vhost}" || rabbitmqctl -q add_vhost "${vhost}" >/dev/null
     rabbitmqctl -q set_permissions -p "${vhost}" "${RABBIT_USER}" ".*" ".*" ".*" >/dev/null
   done

@@ -15,6 +15,16 @@ public static class TestInfrastructure
         Environment.GetEnvironmentVariable("IMAGEGEN_TEST_RABBITMQ")
         ?? "amqp://imagegen:imagegen@127.0.0.1:5672/imagegen-test";
 
+    /// <summary>
+    /// A virtual host of its own for one test project (generation, stats, providers, e2e), so events
+    /// one project publishes never reach another project's consumers while they run in parallel.
+    /// </summary>
+    public static string RabbitMqFor(string area)
+    {
+        var builder = new UriBuilder(RabbitMq) { Path = $"/imagegen-{(area == "e2e" ? "e2e" : "test-" + area)}" };
+        return builder.Uri.ToString();
+    }
+
     public static string Redis =>
         Environment.GetEnvironmentVariable("IMAGEGEN_TEST_REDIS") ?? "127.0.0.1:6379";
 }

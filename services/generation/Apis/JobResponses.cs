@@ -1,0 +1,48 @@
+using ImageGen.Generation.Model;
+
+namespace ImageGen.Generation.Apis;
+
+public sealed record ImageView(string Url, int Width, int Height, string ContentType, long Bytes, string Sha256);
+
+public sealed record JobRequestView(
+    string Prompt,
+    string? NegativePrompt,
+    string Size,
+    int N,
+    long Seed,
+    string OutputFormat,
+    Dictionary<string, string>? Metadata);
+
+/// <summary>A job as the API returns it.</summary>
+public sealed record JobView(
+    Guid Id,
+    string Object,
+    string Status,
+    string Provider,
+    string Model,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? CompletedAt,
+    int Attempts,
+    JobRequestView Request,
+    JobError? Error,
+    IReadOnlyList<ImageView> Images)
+{
+    public static JobView From(Job job, PublicUrls urls) => new(
+        job.Id,
+        "job",
+        job.Status,
+        job.Provider,
+        job.Model,
+        job.CreatedAt,
+        job.UpdatedAt,
+        job.StartedAt,
+        job.CompletedAt,
+        job.Attempts,
+        new JobRequestView(job.Request.Prompt, job.Request.NegativePrompt, job.Request.Size, job.Request.N, job.Request.Seed, job.Request.OutputFormat, job.Request.Metadata),
+        job.Error,
+        job.Images.Select(i => new ImageView(urls.File(i.StorageKey), i.Width, i.Height, i.ContentType, i.Bytes, i.Sha256)).ToList());
+}
+
+public sealed record JobPage(string Object, IReadOnlyList<JobView> Data, bool HasMore, string? NextCursor);

@@ -1,0 +1,132 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using ImageGen.Generation.Data;
+using ImageGen.Generation.Model;
+using ImageGen.Generation.Validation;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ImageGen.Generation.Apis;
+
+/// <summary>The native asynchronous jobs API: submit, then poll or list.</summary>
+public static class JobsApi
+{
+    public const int DefaultPageSize = 20;
+    public const int MaxPageSize = 100;
+
+    public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/jobs").WithTags("Jobs");
+
+        api.MapPost("/", CreateJob)
+            .WithName("CreateJob")
+            .WithSummary("Submit a generation job")
+            .WithDescription("Validates the request, stores the job and queues it for its provider. Answers 202 with the job; poll its Location until the status is terminal.")
+            .Accepts<CreateJobRequest>("application/json")
+            .Produces<JobView>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        api.MapGet("/{id}", GetJob)
+            .WithName("GetJob")
+            .WithSummary("Get a job: status, attempts, error and image URLs");
+
+        api.MapGet("/", ListJobs)
+            .WithName("ListJobs")
+            .WithSummary("List jobs, newest first, with cursor pagination");
+
+        return app;
+    }
+
+    public static async Task<IResult> CreateJob(HttpContext context, JobRequestValidator validator, JobService jobs, PublicUrls urls)
+    {
+        var (request, problem) = await JsonBody.ReadAsync<CreateJobRequest>(context, rejectUnknownFields: true);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var (validated, errors) = validator.Validate(request!);
+        if (validated is null)
+        {
+            return ValidationFailed(errors);
+        }
+
+        var job = await jobs.CreateAsync(validated, JobService.AnonymousOwner, context.RequestAborted);
+        return TypedResults.Accepted(urls.Job(job.Id), JobView.From(job, urls));
+    }
+
+    public static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetJob(string id, JobRepository jobs, PublicUrls urls, CancellationToken cancellationToken)
+    {
+        var job = Guid.TryParse(id, out var jobId) ? await jobs.GetAsync(jobId, JobService.AnonymousOwner, cancellationToken) : null;
+        return job is null ? JobNotFound(id) : TypedResults.Ok(JobView.From(job, urls));
+    }
+
+    public static async Task<Results<Ok<JobPage>, ValidationProblem>> ListJobs(
+        string? status, string? provider, string? limit, string? cursor, JobRepository jobs, PublicUrls urls, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (status is not null && !JobStatus.All.Contains(status))
+        {
+            errors["status"] = [$"status '{status}' is not one of: {string.Join(", ", JobStatus.All)}."];
+        }
+
+        var pageSize = DefaultPageSize;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize < 1 || pageSize > MaxPageSize))
+        {
+            errors["limit"] = [$"limit must be a whole number from 1 to {MaxPageSize}."];
+        }
+
+        JobCursor? after = null;
+        if (cursor is not null && !TryDecodeCursor(cursor, out after))
+        {
+            errors["cursor"] = ["cursor is not one this API returned: pass next_cursor from the previous page unchanged."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return ValidationFailed(errors);
+        }
+
+        var (page, next) = await jobs.ListAsync(JobService.AnonymousOwner, status, string.IsNullOrWhiteSpace(provider) ? null : provider, pageSize, after, cancellationToken);
+        return TypedResults.Ok(new JobPage("list", page.Select(j => JobView.From(j, urls)).ToList(), next is not null, next is null ? null : EncodeCursor(next)));
+    }
+
+    public static ValidationProblem ValidationFailed(Dictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(
+            errors,
+            detail: string.Join(" ", errors.SelectMany(e => e.Value)),
+            title: "The request is invalid");
+
+    public static ProblemHttpResult JobNotFound(string id) =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status404NotFound,
+            title: "Job not found",
+            detail: $"There is no job with id '{id}'. Job ids are the 'id' returned by POST /v1/jobs.");
+
+    public static string EncodeCursor(JobCursor cursor) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{cursor.CreatedAt.UtcTicks}:{cursor.Id:N}"));
+
+    public static bool TryDecodeCursor(string value, out JobCursor? cursor)
+    {
+        cursor = null;
+        try
+        {
+            var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(value)).Split(':');
+            if (parts.Length == 2
+                && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+                && ticks is > 0 and < 3155378975999999999
+                && Guid.TryParseExact(parts[1], "N", out var id))
+            {
+                cursor = new JobCursor(new DateTimeOffset(ticks, TimeSpan.Zero), id);
+                return true;
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        return false;
+    }
+}

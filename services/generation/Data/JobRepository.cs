@@ -1,0 +1,225 @@
+using System.Text.Json;
+using ImageGen.Contracts;
+using ImageGen.Generation.Model;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ImageGen.Generation.Data;
+
+/// <summary>A position in the newest-first job listing: the last job of the previous page.</summary>
+public sealed record JobCursor(DateTimeOffset CreatedAt, Guid Id);
+
+/// <summary>Jobs in PostgreSQL. State changes are conditional updates, so each happens at most once.</summary>
+public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outboxSignal)
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    private const string JobColumns =
+        "id, owner, status, provider, model, request, attempts, error_code, error_message, created_at, updated_at, started_at, completed_at";
+
+    /// <summary>Stores the job and its command in one transaction: once this returns, the job will run.</summary>
+    public async Task CreateAsync(Job job, GenerateImage command, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        await using (var insertJob = new NpgsqlCommand(
+            $"INSERT INTO jobs ({JobColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, $8, NULL, NULL)",
+            connection,
+            transaction))
+        {
+            insertJob.Parameters.AddWithValue(job.Id);
+            insertJob.Parameters.AddWithValue(job.Owner);
+            insertJob.Parameters.AddWithValue(job.Status);
+            insertJob.Parameters.AddWithValue(job.Provider);
+            insertJob.Parameters.AddWithValue(job.Model);
+            insertJob.Parameters.AddWithValue(NpgsqlDbType.Jsonb, JsonSerializer.Serialize(job.Request, Json));
+            insertJob.Parameters.AddWithValue(job.Attempts);
+            insertJob.Parameters.AddWithValue(job.CreatedAt);
+            await insertJob.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await OutboxWriter.EnqueueAsync(connection, transaction, ProviderQueues.For(job.Provider), command, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        outboxSignal.Notify();
+    }
+
+    public async Task<Job?> GetAsync(Guid id, string owner, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {JobColumns} FROM jobs WHERE id = $1 AND owner = $2");
+        command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(owner);
+        var jobs = await ReadJobsAsync(command, cancellationToken);
+        return jobs.Count == 0 ? null : jobs[0];
+    }
+
+    public async Task<string?> GetStatusAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT status FROM jobs WHERE id = $1");
+        command.Parameters.AddWithValue(id);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    /// <summary>Newest first. Reads one row more than asked to know whether another page follows.</summary>
+    public async Task<(IReadOnlyList<Job> Jobs, JobCursor? Next)> ListAsync(
+        string owner, string? status, string? provider, int limit, JobCursor? after, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {JobColumns} FROM jobs
+            WHERE owner = $1
+              AND ($2::text IS NULL OR status = $2)
+              AND ($3::text IS NULL OR provider = $3)
+              AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5))
+            ORDER BY created_at DESC, id DESC
+            LIMIT $6
+            """);
+        command.Parameters.AddWithValue(owner);
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)status ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)provider ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)after?.CreatedAt ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = (object?)after?.Id ?? DBNull.Value });
+        command.Parameters.AddWithValue(limit + 1);
+
+        var jobs = await ReadJobsAsync(command, cancellationToken);
+        if (jobs.Count <= limit)
+        {
+            return (jobs, null);
+        }
+
+        var page = jobs.Take(limit).ToList();
+        return (page, new JobCursor(page[^1].CreatedAt, page[^1].Id));
+    }
+
+    /// <summary>Records that a worker took the attempt. Ignored once the job is past it.</summary>
+    public async Task MarkRunningAsync(Guid id, int attempt, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE jobs SET status = 'running', attempts = GREATEST(attempts, $2),
+                            started_at = COALESCE(started_at, $3), updated_at = now()
+            WHERE id = $1 AND status = 'queued'
+            """);
+        command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(attempt);
+        command.Parameters.AddWithValue(startedAt);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Moves the job to succeeded with its images. Returns false when it was already terminal.</summary>
+    public async Task<bool> CompleteSucceededAsync(ImageGenerationSucceeded outcome, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (!await CompleteAsync(connection, transaction, outcome.JobId, outcome.Attempt, JobStatus.Succeeded, null, null, outcome.StartedAt, outcome.CompletedAt, cancellationToken))
+        {
+            return false;
+        }
+
+        await using (var batch = new NpgsqlBatch(connection, transaction))
+        {
+            for (var i = 0; i < outcome.Images.Count; i++)
+            {
+                var image = outcome.Images[i];
+                var insert = new NpgsqlBatchCommand(
+                    "INSERT INTO job_images (job_id, index, storage_key, width, height, content_type, bytes, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+                insert.Parameters.AddWithValue(outcome.JobId);
+                insert.Parameters.AddWithValue(i);
+                insert.Parameters.AddWithValue(image.StorageKey);
+                insert.Parameters.AddWithValue(image.Width);
+                insert.Parameters.AddWithValue(image.Height);
+                insert.Parameters.AddWithValue(image.ContentType);
+                insert.Parameters.AddWithValue(image.Bytes);
+                insert.Parameters.AddWithValue(image.Sha256);
+                batch.BatchCommands.Add(insert);
+            }
+
+            if (batch.BatchCommands.Count > 0)
+            {
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Moves the job to failed. Returns false when it was already terminal.</summary>
+    public async Task<bool> CompleteFailedAsync(ImageGenerationFailed outcome, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await CompleteAsync(connection, null, outcome.JobId, outcome.Attempt, JobStatus.Failed, outcome.ErrorCode, outcome.ErrorMessage, outcome.StartedAt, outcome.CompletedAt, cancellationToken);
+    }
+
+    private static async Task<bool> CompleteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid id, int attempt, string status,
+        string? errorCode, string? errorMessage, DateTimeOffset startedAt, DateTimeOffset completedAt, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            UPDATE jobs SET status = $2, attempts = GREATEST(attempts, $3), error_code = $4, error_message = $5,
+                            started_at = COALESCE(started_at, $6), completed_at = $7, updated_at = now()
+            WHERE id = $1 AND status IN ('queued', 'running')
+            """, connection, transaction);
+        command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(status);
+        command.Parameters.AddWithValue(attempt);
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)errorCode ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)errorMessage ?? DBNull.Value });
+        command.Parameters.AddWithValue(startedAt);
+        command.Parameters.AddWithValue(completedAt);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    private async Task<List<Job>> ReadJobsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var jobs = new List<Job>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var errorCode = reader.IsDBNull(7) ? null : reader.GetString(7);
+                jobs.Add(new Job(
+                    Id: reader.GetGuid(0),
+                    Owner: reader.GetString(1),
+                    Status: reader.GetString(2),
+                    Provider: reader.GetString(3),
+                    Model: reader.GetString(4),
+                    Request: JsonSerializer.Deserialize<JobRequest>(reader.GetString(5), Json)!,
+                    Attempts: reader.GetInt32(6),
+                    Error: errorCode is null ? null : new JobError(errorCode, reader.IsDBNull(8) ? string.Empty : reader.GetString(8)),
+                    CreatedAt: reader.GetFieldValue<DateTimeOffset>(9),
+                    UpdatedAt: reader.GetFieldValue<DateTimeOffset>(10),
+                    StartedAt: reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11),
+                    CompletedAt: reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
+                    Images: []));
+            }
+        }
+
+        var succeeded = jobs.Where(j => j.Status == JobStatus.Succeeded).Select(j => j.Id).ToArray();
+        if (succeeded.Length == 0)
+        {
+            return jobs;
+        }
+
+        var images = new Dictionary<Guid, List<JobImage>>();
+        await using (var imageQuery = dataSource.CreateCommand(
+            "SELECT job_id, index, storage_key, width, height, content_type, bytes, sha256 FROM job_images WHERE job_id = ANY($1) ORDER BY job_id, index"))
+        {
+            imageQuery.Parameters.AddWithValue(succeeded);
+            await using var reader = await imageQuery.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var jobId = reader.GetGuid(0);
+                if (!images.TryGetValue(jobId, out var list))
+                {
+                    images[jobId] = list = [];
+                }
+
+                list.Add(new JobImage(reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4), reader.GetString(5), reader.GetInt64(6), reader.GetString(7)));
+            }
+        }
+
+        return jobs.Select(j => images.TryGetValue(j.Id, out var list) ? j with { Images = list } : j).ToList();
+    }
+}

@@ -1,0 +1,79 @@
+using ImageGen.Generation.Apis;
+using ImageGen.Generation.Consumers;
+using ImageGen.Generation.Data;
+using ImageGen.Generation.Notifications;
+using ImageGen.Generation.Providers;
+using ImageGen.Generation.Storage;
+using ImageGen.Generation.Validation;
+using ImageGen.ServiceDefaults.Messaging;
+using ImageGen.Storage.Grpc;
+using Microsoft.AspNetCore.HttpOverrides;
+
+namespace ImageGen.Generation.Extensions;
+
+public static class Extensions
+{
+    /// <summary>JSON bodies here are small; anything bigger is a mistake or an attack.</summary>
+    public const long MaxRequestBodyBytes = 1024 * 1024;
+
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+
+        builder.AddNpgsqlDataSource("imagegendb");
+        builder.AddRedisClient("redis");
+
+        // Registered before the bus and the outbox dispatcher so the schema exists when they start.
+        services.AddHostedService<DatabaseMigrator>();
+
+        builder.AddMessaging(x => x.AddConsumer<JobOutcomeConsumer>(typeof(JobOutcomeConsumerDefinition)));
+
+        services.Configure<GenerationOptions>(builder.Configuration.GetSection(GenerationOptions.SectionName));
+        services.Configure<ProviderCatalogOptions>(builder.Configuration.GetSection(ProviderCatalogOptions.SectionName));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ProviderCatalog>();
+        services.AddSingleton<JobRequestValidator>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<JobRepository>();
+        services.AddSingleton<JobService>();
+        services.AddHostedService<OutboxDispatcher>();
+        services.AddSingleton<JobCompletionNotifier>();
+        services.AddHostedService(sp => sp.GetRequiredService<JobCompletionNotifier>());
+        services.AddHttpContextAccessor();
+        services.AddSingleton<PublicUrls>();
+        services.AddSingleton<ImageReader>();
+
+        // Streaming gRPC calls cannot be replayed, so the default HTTP retry handler is taken off.
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt a client out.
+        services.AddGrpcClient<ObjectStorage.ObjectStorageClient>(o =>
+                o.Address = new Uri(builder.Configuration["Storage:GrpcAddress"] ?? "http://_grpc.storage"))
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+
+        // Generation is reached only through the gateway, whose X-Forwarded-* headers give the
+        // scheme and host the client used: image URLs must point there.
+        services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            o.KnownIPNetworks.Clear();
+            o.KnownProxies.Clear();
+        });
+
+        // Routing answers some requests before any endpoint runs; give those a detail a person can act on too.
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            ctx.ProblemDetails.Detail ??= ctx.ProblemDetails.Status switch
+            {
+                StatusCodes.Status415UnsupportedMediaType => "Send the request body as JSON with 'Content-Type: application/json'.",
+                StatusCodes.Status405MethodNotAllowed => $"{ctx.HttpContext.Request.Method} is not allowed on {ctx.HttpContext.Request.Path}.",
+                StatusCodes.Status404NotFound => $"No API at {ctx.HttpContext.Request.Path}.",
+                _ => null,
+            };
+        });
+
+        services.AddOpenApi();
+        return builder;
+    }
+}

@@ -1,0 +1,41 @@
+namespace ImageGen.Generation.Model;
+
+/// <summary>The request as validated and normalised: every default filled in, the seed chosen.</summary>
+public sealed record JobRequest(
+    string Prompt,
+    string? NegativePrompt,
+    int Width,
+    int Height,
+    int N,
+    long Seed,
+    string OutputFormat,
+    Dictionary<string, string>? Metadata)
+{
+    public string Size => $"{Width}x{Height}";
+}
+
+public sealed record JobImage(
+    int Index,
+    string StorageKey,
+    int Width,
+    int Height,
+    string ContentType,
+    long Bytes,
+    string Sha256);
+
+public sealed record JobError(string Code, string Message);
+
+public sealed record Job(
+    Guid Id,
+    string Owner,
+    string Status,
+    string Provider,
+    string Model,
+    JobRequest Request,
+    int Attempts,
+    JobError? Error,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? CompletedAt,
+    IReadOnlyList<JobImage> Images);

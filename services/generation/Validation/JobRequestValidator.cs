@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ImageGen.Generation.Model;
+using ImageGen.Generation.Providers;
+
+namespace ImageGen.Generation.Validation;
+
+/// <summary>A request that passed validation, bound to the provider and model that will serve it.</summary>
+public sealed record ValidatedJob(ProviderDescriptor Provider, ModelDescriptor Model, JobRequest Request);
+
+/// <summary>
+/// Checks a request against the provider catalog and fills in defaults. Every problem found is
+/// reported at once, keyed by field, with a message that says what would be accepted.
+/// </summary>
+public sealed partial class JobRequestValidator(ProviderCatalog catalog)
+{
+    public const int MaxPromptLength = 4000;
+    public const int MaxImagesPerJob = 4;
+    public const long MaxSeed = uint.MaxValue;
+    public const int MaxMetadataEntries = 16;
+    public const int MaxMetadataKeyLength = 64;
+    public const int MaxMetadataValueLength = 512;
+
+    public (ValidatedJob? Job, Dictionary<string, string[]> Errors) Validate(CreateJobRequest request)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        void Fail(string field, string message)
+        {
+            if (!errors.TryGetValue(field, out var list))
+            {
+                errors[field] = list = [];
+            }
+
+            list.Add(message);
+        }
+
+        var prompt = request.Prompt?.Trim();
+        if (string.IsNullOrEmpty(prompt))
+        {
+            Fail("prompt", "prompt is required: describe the image to generate.");
+        }
+        else if (prompt.Length > MaxPromptLength)
+        {
+            Fail("prompt", $"prompt is {prompt.Length} characters long; the maximum is {MaxPromptLength}.");
+        }
+
+        var negativePrompt = string.IsNullOrWhiteSpace(request.NegativePrompt) ? null : request.NegativePrompt.Trim();
+        if (negativePrompt is { Length: > MaxPromptLength })
+        {
+            Fail("negative_prompt", $"negative_prompt is {negativePrompt.Length} characters long; the maximum is {MaxPromptLength}.");
+        }
+
+        var (provider, model) = ResolveTarget(request.Provider, request.Model, Fail);
+
+        int width = 0, height = 0;
+        if (model is not null)
+        {
+            var caps = model.Capabilities;
+            (width, height) = (caps.DefaultWidth, caps.DefaultHeight);
+            if (!string.IsNullOrWhiteSpace(request.Size) && !request.Size.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase))
+            {
+                if (!TryParseSize(request.Size, out width, out height))
+                {
+                    Fail("size", $"size '{request.Size}' is not of the form WIDTHxHEIGHT, e.g. 1024x1024.");
+                }
+                else if (width < caps.MinWidth || width > caps.MaxWidth || height < caps.MinHeight || height > caps.MaxHeight)
+                {
+                    Fail("size", $"size {width}x{height} is outside what {provider!.Id}/{model.Id} accepts: width {caps.MinWidth}-{caps.MaxWidth} and height {caps.MinHeight}-{caps.MaxHeight} pixels.");
+                }
+            }
+
+            if (negativePrompt is not null && !caps.SupportsNegativePrompt)
+            {
+                Fail("negative_prompt", $"{provider!.Id}/{model.Id} does not accept a negative_prompt.");
+            }
+
+            if (request.Seed is not null && !caps.SupportsSeed)
+            {
+                Fail("seed", $"{provider!.Id}/{model.Id} does not accept a seed.");
+            }
+        }
+
+        var maxImages = Math.Min(MaxImagesPerJob, model?.Capabilities.MaxImages ?? MaxImagesPerJob);
+        var n = request.N ?? 1;
+        if (n < 1 || n > maxImages)
+        {
+            Fail("n", $"n is {n}; it must be between 1 and {maxImages}.");
+        }
+
+        if (request.Seed is < 0 or > MaxSeed)
+        {
+            Fail("seed", $"seed must be between 0 and {MaxSeed}.");
+        }
+
+        var outputFormat = NormaliseFormat(request.OutputFormat);
+        if (model is not null && !model.Capabilities.OutputFormats.Contains(outputFormat))
+        {
+            Fail("output_format", $"output_format '{request.OutputFormat}' is not supported by {provider!.Id}/{model.Id}; use one of: {string.Join(", ", model.Capabilities.OutputFormats)}.");
+        }
+
+        ValidateMetadata(request.Metadata, Fail);
+
+        if (errors.Count > 0)
+        {
+            return (null, errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+        }
+
+        var seed = request.Seed ?? Random.Shared.NextInt64(0, MaxSeed + 1);
+        var normalised = new JobRequest(prompt!, negativePrompt, width, height, n, seed, outputFormat, request.Metadata);
+        return (new ValidatedJob(provider!, model!, normalised), []);
+    }
+
+    /// <summary>
+    /// Works out which provider and model serve the request. <paramref name="modelId"/> may be
+    /// "provider/model", a model id unique across providers, or a provider id (its default model).
+    /// </summary>
+    private (ProviderDescriptor? Provider, ModelDescriptor? Model) ResolveTarget(string? providerId, string? modelId, Action<string, string> fail)
+    {
+        providerId = string.IsNullOrWhiteSpace(providerId) ? null : providerId.Trim();
+        modelId = string.IsNullOrWhiteSpace(modelId) ? null : modelId.Trim();
+
+        if (providerId is null && modelId is not null)
+        {
+            var slash = modelId.IndexOf('/');
+            if (slash > 0)
+            {
+                providerId = modelId[..slash];
+                modelId = modelId[(slash + 1)..];
+            }
+            else
+            {
+                var matches = catalog.FindModel(modelId);
+                if (matches.Count == 1)
+                {
+                    providerId = matches[0].Provider.Id;
+                }
+                else if (matches.Count > 1)
+                {
+                    fail("model", $"model '{modelId}' is offered by several providers ({string.Join(", ", matches.Select(m => m.Provider.Id))}); name one as \"provider/model\".");
+                    return (null, null);
+                }
+                else if (catalog.Find(modelId) is not null)
+                {
+                    providerId = modelId;
+                    modelId = null;
+                }
+                else
+                {
+                    fail("model", $"unknown model '{modelId}'. Known models: {KnownModels()}.");
+                    return (null, null);
+                }
+            }
+        }
+
+        providerId ??= catalog.DefaultProviderId;
+        var availability = catalog.Find(providerId);
+        if (availability is null)
+        {
+            fail("provider", $"unknown provider '{providerId}'. Known providers: {string.Join(", ", catalog.All().Select(p => p.Provider.Id))}.");
+            return (null, null);
+        }
+
+        if (!availability.Available)
+        {
+            fail("provider", $"provider '{availability.Provider.Id}' is unavailable: {availability.UnavailableReason}");
+            return (null, null);
+        }
+
+        var provider = availability.Provider;
+        var model = provider.FindModel(modelId ?? provider.DefaultModel);
+        if (model is null)
+        {
+            fail("model", $"unknown model '{modelId}' for provider '{provider.Id}'. Its models: {string.Join(", ", provider.Models.Select(m => m.Id))}.");
+            return (provider, null);
+        }
+
+        return (provider, model);
+    }
+
+    private string KnownModels() =>
+        string.Join(", ", catalog.All().SelectMany(p => p.Provider.Models.Select(m => $"{p.Provider.Id}/{m.Id}")));
+
+    public static bool TryParseSize(string? size, out int width, out int height)
+    {
+        width = height = 0;
+        var match = size is null ? null : SizePattern().Match(size);
+        return match is { Success: true }
+               && int.TryParse(match.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out width)
+               && int.TryParse(match.Groups[2].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out height);
+    }
+
+    private static string NormaliseFormat(string? format) =>
+        format?.Trim().ToLowerInvariant() switch
+        {
+            null or "" => "png",
+            "jpg" => "jpeg",
+            var f => f,
+        };
+
+    private static void ValidateMetadata(Dictionary<string, string>? metadata, Action<string, string> fail)
+    {
+        if (metadata is null)
+        {
+            return;
+        }
+
+        if (metadata.Count > MaxMetadataEntries)
+        {
+            fail("metadata", $"metadata has {metadata.Count} entries; at most {MaxMetadataEntries} are kept.");
+        }
+
+        foreach (var (key, value) in metadata)
+        {
+            if (key.Length is 0 or > MaxMetadataKeyLength)
+            {
+                fail("metadata", $"metadata keys must be 1-{MaxMetadataKeyLength} characters long ('{Truncate(key)}' is not).");
+            }
+
+            if (value is null || value.Length > MaxMetadataValueLength)
+            {
+                fail("metadata", $"metadata['{Truncate(key)}'] must be a string of at most {MaxMetadataValueLength} characters.");
+            }
+        }
+    }
+
+    private static string Truncate(string value) => value.Length <= 20 ? value : value[..20] + "…";
+
+    [GeneratedRegex(@"^\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*$")]
+    private static partial Regex SizePattern();
+}

@@ -1,0 +1,112 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using ImageGen.Contracts;
+using ImageGen.Testing;
+using MassTransit;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace ImageGen.Generation.Tests;
+
+/// <summary>
+/// The generation service in-process, on a fresh PostgreSQL database, the real RabbitMQ (a vhost
+/// of its own) and the real Redis, with a stand-in worker on the builtin provider's queue that
+/// answers the way a worker does. The prompt steers it: "fail:CODE" fails with that code,
+/// "hold" never answers, anything else succeeds with one image per requested image.
+/// </summary>
+public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private TemporaryDatabase? _database;
+    private IBusControl? _worker;
+
+    public int CommandsReceived;
+
+    public string DatabaseConnectionString => _database!.ConnectionString;
+
+    public async Task InitializeAsync()
+    {
+        _database = await TemporaryDatabase.CreateAsync("generation");
+        _worker = Bus.Factory.CreateUsingRabbitMq(cfg =>
+        {
+            cfg.Host(new Uri(TestInfrastructure.RabbitMqFor("generation")));
+            cfg.ReceiveEndpoint(ProviderQueues.For("builtin"), e => e.Handler<GenerateImage>(AnswerAsWorker));
+        });
+        await _worker.StartAsync();
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("ConnectionStrings:imagegendb", _database!.ConnectionString);
+        builder.UseSetting("ConnectionStrings:messaging", TestInfrastructure.RabbitMqFor("generation"));
+        builder.UseSetting("ConnectionStrings:redis", TestInfrastructure.Redis);
+        builder.UseSetting("Generation:SyncTimeout", "00:00:08");
+    }
+
+    private async Task AnswerAsWorker(ConsumeContext<GenerateImage> context)
+    {
+        Interlocked.Increment(ref CommandsReceived);
+        var command = context.Message;
+        if (command.Prompt.StartsWith("hold", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var started = DateTimeOffset.UtcNow;
+        await context.Publish(new ImageGenerationStarted(command.JobId, command.Attempt, command.Provider, command.Model, started));
+        if (command.Prompt.StartsWith("fail:", StringComparison.Ordinal))
+        {
+            var code = command.Prompt["fail:".Length..].Split(' ')[0];
+            await context.Publish(new ImageGenerationFailed(command.JobId, command.Attempt, command.Owner, command.Provider, command.Model,
+                code, $"stand-in worker failed with {code}", false, command.RequestedAt, started, DateTimeOffset.UtcNow));
+            return;
+        }
+
+        var images = Enumerable.Range(0, command.Count)
+            .Select(i => new GeneratedImage($"{i:x2}{new string('0', 62)}.png", command.Width, command.Height, "image/png", 1000 + i, $"{i:x2}{new string('0', 62)}"))
+            .ToList();
+        await context.Publish(new ImageGenerationSucceeded(command.JobId, command.Attempt, command.Owner, command.Provider, command.Model,
+            images, command.RequestedAt, started, DateTimeOffset.UtcNow));
+    }
+
+    /// <summary>Publishes on the same broker as a worker would (for redelivery and ordering tests).</summary>
+    public Task PublishAsync<T>(T message) where T : class => _worker!.Publish(message);
+
+    /// <summary>Polls the job until it is terminal; bounded, as delivery is asynchronous.</summary>
+    public async Task<JsonElement> WaitForTerminalAsync(HttpClient client, string location)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var job = await client.GetFromJsonAsync<JsonElement>(location);
+            var status = job.GetProperty("status").GetString();
+            if (status is "succeeded" or "failed" or "canceled" || DateTime.UtcNow > deadline)
+            {
+                return job;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        if (_worker is not null)
+        {
+            await _worker.StopAsync();
+        }
+
+        await DisposeAsync();
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class GenerationServiceCollection : ICollectionFixture<GenerationServiceFixture>
+{
+    public const string Name = "generation service";
+}
