@@ -1,0 +1,73 @@
+using ImageGen.Contracts;
+using ImageGen.Providers;
+using ImageGen.Providers.Adapters;
+using ImageGen.Providers.Adapters.Builtin;
+using ImageGen.Providers.Consumers;
+using ImageGen.Providers.Storage;
+using ImageGen.ServiceDefaults.Messaging;
+using ImageGen.Storage.Grpc;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class Extensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var providerSection = builder.Configuration.GetSection(ProviderWorkerOptions.SectionName);
+        services.AddOptions<ProviderWorkerOptions>()
+            .Bind(providerSection)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ProviderWorkerOptions>, ServedProviderValidator>();
+        services.AddOptions<StorageOptions>()
+            .Bind(builder.Configuration.GetSection(StorageOptions.SectionName))
+            .Validate(o => o.UploadTimeout > TimeSpan.Zero, "Storage:UploadTimeout must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+
+        // Every adapter this build knows; Provider:Id picks the one this process serves.
+        services.AddSingleton<IImageProviderAdapter, BuiltinProviderAdapter>();
+        services.AddSingleton<ProviderAdapterRegistry>();
+
+        var storageClient = services.AddGrpcClient<ObjectStorage.ObjectStorageClient>(
+            (sp, o) => o.Address = sp.GetRequiredService<IOptions<StorageOptions>>().Value.GrpcAddress);
+
+        // The service defaults give every HttpClient the standard resilience handler. A client-streaming
+        // upload cannot go through it: a retry cannot replay the stream, and its 10 s attempt timeout
+        // would cut large uploads. Transient failures are retried per command instead (see the consumer
+        // definition). Service discovery stays: it is a separate handler.
+        // EXTEXP0001: the API is marked "for evaluation" in Microsoft.Extensions.Http.Resilience 10.0.
+#pragma warning disable EXTEXP0001
+        storageClient.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        // Scoped like the consumer: gRPC clients from the factory are transient so their handlers can be recycled.
+        services.AddScoped<IImageStore, ImageStore>();
+
+        // Read here, not through options: the queue name is fixed when the bus is configured.
+        var providerId = providerSection.Get<ProviderWorkerOptions>()?.Id ?? new ProviderWorkerOptions().Id;
+        builder.AddMessaging(
+            x => x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>()
+                // Only on the provider's own queue, never also on a conventionally named one.
+                .ExcludeFromConfigureEndpoints(),
+            (context, cfg) => cfg.ReceiveEndpoint(ProviderQueues.For(providerId), e =>
+            {
+                // Commands are sent to this queue by name. Binding it to the GenerateImage exchange as well
+                // would hand every published command to every provider's worker.
+                e.ConfigureConsumeTopology = false;
+                e.ConfigureConsumer<GenerateImageConsumer>(context);
+            }));
+    }
+
+    /// <summary>Refuses to start a worker for a provider no adapter implements, instead of failing every command.</summary>
+    private sealed class ServedProviderValidator(ProviderAdapterRegistry adapters) : IValidateOptions<ProviderWorkerOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ProviderWorkerOptions options) =>
+            adapters.Find(options.Id) is null
+                ? ValidateOptionsResult.Fail(
+                    $"Provider:Id is '{options.Id}', but this worker has adapters only for: {string.Join(", ", adapters.ProviderIds.Order(StringComparer.Ordinal))}.")
+                : ValidateOptionsResult.Success;
+    }
+}
