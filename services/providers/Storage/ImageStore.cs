@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using Google.Protobuf;
+using Grpc.Core;
 using ImageGen.Storage.Grpc;
 using Microsoft.Extensions.Options;
 
@@ -36,6 +37,13 @@ public sealed class ImageStore(ObjectStorage.ObjectStorageClient client, IOption
             }
 
             await call.RequestStream.CompleteAsync();
+        }
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        {
+            // Storage refused the upload part-way and ended the call; the write only sees the
+            // cancellation, while the response carries storage's own status and reason.
+            await call.ResponseAsync;
+            throw;
         }
         finally
         {

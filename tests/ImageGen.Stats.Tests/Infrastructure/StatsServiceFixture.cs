@@ -40,7 +40,7 @@ public sealed class StatsServiceFixture : IAsyncLifetime
         {
             host.UseEnvironment("Testing");
             host.UseSetting("ConnectionStrings:statsdb", database.ConnectionString);
-            host.UseSetting("ConnectionStrings:messaging", TestInfrastructure.RabbitMq);
+            host.UseSetting("ConnectionStrings:messaging", TestInfrastructure.RabbitMqFor("stats"));
             host.UseSetting(Extensions.OutcomesQueueKey, queue);
             host.ConfigureTestServices(services =>
             {
@@ -107,7 +107,7 @@ public sealed class StatsServiceFixture : IAsyncLifetime
     // The queue and its exchange outlive the bus; left behind they would collect every event of later runs.
     private async Task DeleteQueueAsync()
     {
-        var connectionFactory = new ConnectionFactory { Uri = new Uri(TestInfrastructure.RabbitMq) };
+        var connectionFactory = new ConnectionFactory { Uri = new Uri(TestInfrastructure.RabbitMqFor("stats")) };
         await using var connection = await connectionFactory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         foreach (var name in new[] { queue, $"{queue}_error", $"{queue}_skipped" })

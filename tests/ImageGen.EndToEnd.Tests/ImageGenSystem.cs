@@ -1,0 +1,102 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using ImageGen.Testing;
+
+namespace ImageGen.EndToEnd.Tests;
+
+/// <summary>
+/// The whole system as the AppHost composes it: gateway, generation, the builtin provider worker,
+/// storage and stats, each a real process, on real PostgreSQL (fresh databases), RabbitMQ (a vhost
+/// of its own) and Redis. Tests talk to it only through the gateway.
+/// </summary>
+public sealed class ImageGenSystem : IAsyncLifetime
+{
+    private static readonly string[] Services = ["storage", "generation", "provider-builtin", "stats", "gateway"];
+    private static readonly TimeSpan StartupTimeout = TimeSpan.FromMinutes(4);
+
+    private TemporaryDatabase? _jobsDb;
+    private TemporaryDatabase? _statsDb;
+    private DistributedApplication? _app;
+    private string? _storageRoot;
+
+    public HttpClient Gateway { get; private set; } = null!;
+
+    public string StorageRoot => _storageRoot!;
+
+    public async Task InitializeAsync()
+    {
+        _jobsDb = await TemporaryDatabase.CreateAsync("e2e");
+        _statsDb = await TemporaryDatabase.CreateAsync("e2estats");
+        _storageRoot = Directory.CreateTempSubdirectory("imagegen-e2e-").FullName;
+
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageGen_AppHost>(
+        [
+            $"ConnectionStrings:imagegendb={_jobsDb.ConnectionString}",
+            $"ConnectionStrings:statsdb={_statsDb.ConnectionString}",
+            $"ConnectionStrings:messaging={TestInfrastructure.RabbitMqFor("e2e")}",
+            $"ConnectionStrings:redis={TestInfrastructure.Redis}",
+            $"Storage:RootPath={_storageRoot}",
+            "Gateway:Port=0",
+        ]);
+
+        _app = await builder.BuildAsync();
+        using var startup = new CancellationTokenSource(StartupTimeout);
+        await _app.StartAsync(startup.Token);
+        foreach (var service in Services)
+        {
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync(service, startup.Token);
+        }
+
+        Gateway = _app.CreateHttpClient("gateway");
+        Gateway.Timeout = TimeSpan.FromMinutes(3);
+    }
+
+    /// <summary>Polls a job through the gateway until it is terminal (bounded: delivery is asynchronous).</summary>
+    public async Task<JsonElement> WaitForTerminalAsync(string jobId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var job = await Gateway.GetFromJsonAsync<JsonElement>($"/v1/jobs/{jobId}");
+            if (job.GetProperty("status").GetString() is "succeeded" or "failed" or "canceled" || DateTime.UtcNow > deadline)
+            {
+                return job;
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        if (_jobsDb is not null)
+        {
+            await _jobsDb.DisposeAsync();
+        }
+
+        if (_statsDb is not null)
+        {
+            await _statsDb.DisposeAsync();
+        }
+
+        if (_storageRoot is not null)
+        {
+            Directory.Delete(_storageRoot, recursive: true);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ImageGenSystemCollection : ICollectionFixture<ImageGenSystem>
+{
+    public const string Name = "the whole system";
+}
