@@ -27,7 +27,8 @@ export ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL="${IMAGEGEN_RESOURCE_SERVICE_URL:-ht
 export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true
 export Gateway__Port="${GATEWAY_PORT}"
 
-ImageGen.AppHost/bin/Debug/net10.0/ImageGen.AppHost &
+# Started from its own folder: that is its content root, where its appsettings.json is read.
+(cd ImageGen.AppHost && exec bin/Debug/net10.0/ImageGen.AppHost) &
 apphost=$!
 
 stop() {

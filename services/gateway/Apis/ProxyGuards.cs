@@ -32,19 +32,24 @@ public static class ProxyGuards
             return;
         }
 
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return; // The client went away; nobody is left to read an answer.
+        }
+
         var route = context.GetReverseProxyFeature();
         var cluster = route.Route.Config.ClusterId;
         var (status, title, detail) = error.Error switch
         {
             ForwarderError.RequestBodyClient when error.Exception is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 (StatusCodes.Status413PayloadTooLarge, "Request body too large", $"The request body is larger than the {route.Route.Config.MaxRequestBodySize} bytes this endpoint accepts."),
-            ForwarderError.RequestBodyClient or ForwarderError.RequestCanceled =>
+            ForwarderError.RequestBodyClient =>
                 (StatusCodes.Status400BadRequest, "Request body incomplete", "The request body could not be read to its end; send it again."),
             ForwarderError.RequestTimedOut =>
                 (StatusCodes.Status504GatewayTimeout, "Upstream timeout", $"The {cluster} service did not answer in time. If this was a generation, its job may still finish: list your jobs with GET /v1/jobs."),
             ForwarderError.NoAvailableDestinations =>
                 (StatusCodes.Status503ServiceUnavailable, "Service unavailable", $"No instance of the {cluster} service is available. Retry shortly."),
-            _ => (StatusCodes.Status502BadGateway, "Bad gateway", $"The {cluster} service could not be reached. Retry shortly."),
+            _ => (StatusCodes.Status502BadGateway, "Bad gateway", $"The {cluster} service could not be reached or broke off its answer ({error.Error}). Retry shortly."),
         };
 
         context.Response.Clear();
