@@ -20,7 +20,10 @@ public static class Extensions
     {
         var services = builder.Services;
 
-        builder.AddNpgsqlDataSource("imagegendb");
+        // The outbox polls every few seconds; only commands run inside a request or message get traced,
+        // so those polls do not bury real traces on the dashboard.
+        builder.AddNpgsqlDataSource("imagegendb", configureDataSourceBuilder: b =>
+            b.ConfigureTracing(o => o.ConfigureCommandFilter(_ => System.Diagnostics.Activity.Current is not null)));
         builder.AddRedisClient("redis");
 
         // Registered before the bus and the outbox dispatcher so the schema exists when they start.
