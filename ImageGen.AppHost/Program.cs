@@ -11,6 +11,12 @@ var statsDb = builder.AddConnectionString("statsdb");
 var messaging = builder.AddConnectionString("messaging");
 var redis = builder.AddConnectionString("redis");
 
+// Seals callers' own provider keys between generation and the workers. A key per run is fine
+// locally; production sets Credentials:SealingKey so jobs queued across restarts can still be opened.
+var sealingKey = builder.Configuration["Credentials:SealingKey"] is { Length: > 0 } configuredKey
+    ? configuredKey
+    : Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
 var storageRoot = Path.GetFullPath(builder.Configuration["Storage:RootPath"] ?? Path.Combine(builder.AppHostDirectory, "..", ".data", "storage"));
 
 // Storage serves gRPC over h2c, which needs an HTTP/2-only port, beside HTTP/1.1 for /files and probes.
@@ -25,6 +31,7 @@ var generation = builder.AddProject<Projects.ImageGen_Generation>("generation", 
     .WithReference(messaging)
     .WithReference(redis)
     .WithReference(storage)
+    .WithEnvironment("Credentials__SealingKey", sealingKey)
     .WithHttpHealthCheck("/health");
 
 // One worker process per provider: each consumes only its own queue.
@@ -33,7 +40,9 @@ foreach (var providerId in providerIds)
 {
     builder.AddProject<Projects.ImageGen_Providers>($"provider-{providerId}", launchProfileName: "http")
         .WithEnvironment("Provider__Id", providerId)
+        .WithEnvironment("Credentials__SealingKey", sealingKey)
         .WithReference(messaging)
+        .WithReference(redis)
         .WithReference(storage)
         .WithHttpHealthCheck("/health");
 }

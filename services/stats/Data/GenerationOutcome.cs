@@ -15,7 +15,8 @@ public sealed record GenerationOutcome(
     long Bytes,
     DateTimeOffset RequestedAt,
     DateTimeOffset StartedAt,
-    DateTimeOffset CompletedAt)
+    DateTimeOffset CompletedAt,
+    decimal CostUsd = 0m)
 {
     /// <summary>Time the provider took: from the worker picking the attempt up to the outcome.</summary>
     public long LatencyMs => Milliseconds(StartedAt, CompletedAt);
@@ -29,7 +30,8 @@ public sealed record GenerationOutcome(
         ErrorCode: null,
         ImageCount: e.Images.Count,
         Bytes: e.Images.Sum(i => i.Bytes),
-        e.RequestedAt, e.StartedAt, e.CompletedAt);
+        e.RequestedAt, e.StartedAt, e.CompletedAt,
+        CostUsd: Math.Max(0m, e.CostUsd ?? 0m));
 
     public static GenerationOutcome From(ImageGenerationFailed e) => new(
         e.JobId, e.Attempt, e.Owner, e.Provider, e.Model,
@@ -38,7 +40,8 @@ public sealed record GenerationOutcome(
         ErrorCode: string.IsNullOrWhiteSpace(e.ErrorCode) ? ErrorCodes.Internal : e.ErrorCode,
         ImageCount: 0,
         Bytes: 0,
-        e.RequestedAt, e.StartedAt, e.CompletedAt);
+        e.RequestedAt, e.StartedAt, e.CompletedAt,
+        CostUsd: Math.Max(0m, e.CostUsd ?? 0m));
 
     // The timestamps come from different processes (orchestrator, worker); a little clock skew must not
     // turn into negative durations that drag percentiles below zero.

@@ -12,8 +12,8 @@ public sealed class OutcomeStore(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand("""
             INSERT INTO generation_outcomes
                 (job_id, attempt, owner, provider, model, succeeded, error_code, image_count, bytes,
-                 requested_at, started_at, completed_at, latency_ms, total_ms)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                 requested_at, started_at, completed_at, latency_ms, total_ms, cost_usd)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
             ON CONFLICT (job_id, attempt) DO NOTHING
             """);
         var p = command.Parameters;
@@ -32,6 +32,7 @@ public sealed class OutcomeStore(NpgsqlDataSource dataSource)
         p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = outcome.CompletedAt.ToUniversalTime() });
         p.Add(new NpgsqlParameter<long> { TypedValue = outcome.LatencyMs });
         p.Add(new NpgsqlParameter<long> { TypedValue = outcome.TotalMs });
+        p.Add(new NpgsqlParameter<decimal> { TypedValue = outcome.CostUsd });
 
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }

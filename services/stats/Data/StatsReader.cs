@@ -33,7 +33,8 @@ public sealed class StatsReader(NpgsqlDataSource dataSource)
                    percentile_cont(0.5)  WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE succeeded),
                    percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE succeeded),
                    percentile_cont(0.5)  WITHIN GROUP (ORDER BY total_ms)   FILTER (WHERE succeeded),
-                   percentile_cont(0.95) WITHIN GROUP (ORDER BY total_ms)   FILTER (WHERE succeeded)
+                   percentile_cont(0.95) WITHIN GROUP (ORDER BY total_ms)   FILTER (WHERE succeeded),
+                   coalesce(sum(cost_usd), 0)
             FROM generation_outcomes
             WHERE {Window}
             GROUP BY GROUPING SETS (({key}), ())
@@ -68,7 +69,8 @@ public sealed class StatsReader(NpgsqlDataSource dataSource)
                         Images: reader.GetInt64(4),
                         Bytes: reader.GetInt64(5),
                         Latency: new Percentiles(NullableDouble(reader, 6), NullableDouble(reader, 7)),
-                        TotalTime: new Percentiles(NullableDouble(reader, 8), NullableDouble(reader, 9))));
+                        TotalTime: new Percentiles(NullableDouble(reader, 8), NullableDouble(reader, 9)),
+                        CostUsd: reader.GetDecimal(10)));
                 }
 
                 await reader.NextResultAsync(cancellationToken);
@@ -123,7 +125,7 @@ public sealed class StatsReader(NpgsqlDataSource dataSource)
         reader.IsDBNull(ordinal) ? null : Math.Round(reader.GetDouble(ordinal), 3);
 
     private sealed record SummaryRow(
-        bool IsTotal, string? Key, long Total, long Succeeded, long Images, long Bytes, Percentiles Latency, Percentiles TotalTime)
+        bool IsTotal, string? Key, long Total, long Succeeded, long Images, long Bytes, Percentiles Latency, Percentiles TotalTime, decimal CostUsd)
     {
         public OutcomeSummary ToSummary(IReadOnlyDictionary<string, long> errors) => new()
         {
@@ -135,6 +137,7 @@ public sealed class StatsReader(NpgsqlDataSource dataSource)
             Bytes = Bytes,
             LatencyMs = Latency,
             TotalMs = TotalTime,
+            CostUsd = CostUsd,
             Errors = errors,
         };
     }

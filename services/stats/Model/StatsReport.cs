@@ -35,6 +35,9 @@ public record OutcomeSummary
     /// <summary>Caller's wait (completed - requested, queueing included) of the succeeded outcomes.</summary>
     public Percentiles TotalMs { get; init; } = Percentiles.None;
 
+    /// <summary>What the outcomes cost in US dollars (provider-reported where known, else estimated).</summary>
+    public decimal CostUsd { get; init; }
+
     /// <summary>Failed outcomes by error code.</summary>
     public IReadOnlyDictionary<string, long> Errors { get; init; } = new Dictionary<string, long>();
 }

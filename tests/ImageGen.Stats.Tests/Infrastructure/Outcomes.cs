@@ -17,14 +17,15 @@ public static class Outcomes
         int images = 1,
         long bytesPerImage = 1000,
         Guid? jobId = null,
-        int attempt = 1)
+        int attempt = 1,
+        decimal? costUsd = null)
     {
         var startedAt = completedAt.AddMilliseconds(-latencyMs);
         var stored = Enumerable.Range(0, images)
             .Select(_ => new GeneratedImage($"images/{Guid.NewGuid():N}.png", 1024, 1024, "image/png", bytesPerImage, new string('a', 64)))
             .ToList();
         return new ImageGenerationSucceeded(jobId ?? Guid.NewGuid(), attempt, owner, provider, model, stored,
-            startedAt.AddMilliseconds(-queuedMs), startedAt, completedAt);
+            startedAt.AddMilliseconds(-queuedMs), startedAt, completedAt, costUsd);
     }
 
     public static ImageGenerationFailed Failed(
@@ -35,11 +36,12 @@ public static class Outcomes
         string errorCode,
         int latencyMs = 400,
         Guid? jobId = null,
-        int attempt = 1)
+        int attempt = 1,
+        decimal? costUsd = null)
     {
         var startedAt = completedAt.AddMilliseconds(-latencyMs);
         return new ImageGenerationFailed(jobId ?? Guid.NewGuid(), attempt, owner, provider, model, errorCode,
             "The provider refused the request.", Retryable: errorCode == ErrorCodes.RateLimited,
-            startedAt.AddMilliseconds(-100), startedAt, completedAt);
+            startedAt.AddMilliseconds(-100), startedAt, completedAt, CostUsd: costUsd);
     }
 }

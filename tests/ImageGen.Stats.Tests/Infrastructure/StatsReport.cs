@@ -41,6 +41,8 @@ public class Summary
     public Percentiles TotalMs { get; init; } = new();
 
     public Dictionary<string, long> Errors { get; init; } = [];
+
+    public decimal CostUsd { get; init; }
 }
 
 public sealed class Group : Summary
