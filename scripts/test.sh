@@ -12,6 +12,8 @@ if ! command -v node >/dev/null 2>&1; then
   if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; else sudo apt-get update -qq && sudo apt-get install -y -qq nodejs npm >/dev/null; fi
 fi
 npm ci --prefix tests/ImageGen.EndToEnd.Tests/openai-sdk --no-audit --no-fund --loglevel=error
+# The deployment tests validate deploy/k8s offline against the Kubernetes schemas (npm kubernetes-models).
+npm ci --prefix deploy/k8s --no-audit --no-fund --loglevel=error
 
 results="$(mktemp -d)"
 status=0
