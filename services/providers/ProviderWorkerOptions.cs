@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ImageGen.Contracts;
 
 namespace ImageGen.Providers;
 
@@ -25,4 +26,10 @@ public sealed class ProviderWorkerOptions
 
     /// <summary>Delay before the first transient retry; each further retry waits this much longer.</summary>
     public TimeSpan TransientRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How often the worker reports its status to Redis. Readers count a report for
+    /// <see cref="ProviderStatusKeys.FreshFor"/>, so this must stay well below that.
+    /// </summary>
+    public TimeSpan StatusReportInterval { get; set; } = ProviderStatusKeys.ReportInterval;
 }

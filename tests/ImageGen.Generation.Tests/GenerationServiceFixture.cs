@@ -3,6 +3,7 @@ using System.Text.Json;
 using ImageGen.Contracts;
 using ImageGen.Testing;
 using MassTransit;
+using StackExchange.Redis;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -20,6 +21,9 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
 
     private TemporaryDatabase? _database;
     private IBusControl? _worker;
+    private ConnectionMultiplexer? _redis;
+    private Timer? _heartbeat;
+    private readonly string WorkerInstance = $"generation-tests-{Guid.NewGuid():N}";
 
     public int CommandsReceived;
 
@@ -34,7 +38,16 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
             cfg.ReceiveEndpoint(ProviderQueues.For("builtin"), e => e.Handler<GenerateImage>(AnswerAsWorker));
         });
         await _worker.StartAsync();
+
+        // The catalog lists a provider only while a worker reports in; the stand-in reports like one.
+        _redis = await ConnectionMultiplexer.ConnectAsync(TestInfrastructure.Redis);
+        await ReportWorkerAsync();
+        _heartbeat = new Timer(_ => _ = ReportWorkerAsync(), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
     }
+
+    private Task ReportWorkerAsync() =>
+        _redis!.GetDatabase().HashSetAsync(ProviderStatusKeys.For("builtin"), WorkerInstance,
+            JsonSerializer.Serialize(new ProviderWorkerStatus("builtin", WorkerInstance, true, DateTimeOffset.UtcNow), Json));
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -95,6 +108,13 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
         if (_worker is not null)
         {
             await _worker.StopAsync();
+        }
+
+        if (_redis is not null)
+        {
+            await _heartbeat!.DisposeAsync();
+            await _redis.GetDatabase().HashDeleteAsync(ProviderStatusKeys.For("builtin"), WorkerInstance);
+            await _redis.DisposeAsync();
         }
 
         await DisposeAsync();

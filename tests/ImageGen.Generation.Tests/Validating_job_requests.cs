@@ -1,3 +1,4 @@
+using ImageGen.Contracts;
 using ImageGen.Generation.Model;
 using ImageGen.Generation.Providers;
 using ImageGen.Generation.Validation;
@@ -7,7 +8,7 @@ namespace ImageGen.Generation.Tests;
 
 public class Validating_job_requests
 {
-    private readonly JobRequestValidator _validator = new(new ProviderCatalog(new StaticOptions(new ProviderCatalogOptions())));
+    private readonly JobRequestValidator _validator = new(new ProviderCatalog(new StaticOptions(new ProviderCatalogOptions()), new WorkersRunning()));
 
     private Dictionary<string, string[]> ErrorsFor(CreateJobRequest request)
     {
@@ -125,7 +126,7 @@ public class Validating_job_requests
     {
         var options = new ProviderCatalogOptions();
         options.Settings["builtin"] = new ProviderSettings { Enabled = false };
-        var validator = new JobRequestValidator(new ProviderCatalog(new StaticOptions(options)));
+        var validator = new JobRequestValidator(new ProviderCatalog(new StaticOptions(options), new WorkersRunning()));
 
         var (job, errors) = validator.Validate(new CreateJobRequest("fox"));
 
@@ -136,10 +137,31 @@ public class Validating_job_requests
     [Theory]
     [InlineData("gif")]
     [InlineData("bmp")]
-    public void An_output_format_the_model_cannot_make_is_refused(string format)
+    public void An_unknown_output_format_is_refused(string format)
     {
         var errors = ErrorsFor(new CreateJobRequest("fox", OutputFormat: format));
-        Assert.Contains("use one of: png, jpeg, webp", Assert.Single(errors["output_format"]));
+        Assert.Contains("use png, jpeg or webp", Assert.Single(errors["output_format"]));
+    }
+
+    [Fact]
+    public void A_provider_with_no_running_worker_is_refused_saying_so()
+    {
+        var validator = new JobRequestValidator(new ProviderCatalog(new StaticOptions(new ProviderCatalogOptions()), new NoWorkers()));
+
+        var (job, errors) = validator.Validate(new CreateJobRequest("fox"));
+
+        Assert.Null(job);
+        Assert.Contains("No worker for provider 'builtin' is running", Assert.Single(errors["provider"]));
+    }
+
+    [Fact]
+    public void The_applied_parameters_and_a_free_estimate_are_recorded_without_warnings_when_nothing_was_adjusted()
+    {
+        var (job, _) = _validator.Validate(new CreateJobRequest("fox", Size: "640x480", Strict: true));
+
+        Assert.Empty(job!.Request.Warnings!);
+        Assert.Equal(0m, job.Request.EstimatedCostUsd);
+        Assert.True(job.Request.Strict);
     }
 
     [Fact]
@@ -179,6 +201,16 @@ public class Validating_job_requests
     {
         var errors = ErrorsFor(new CreateJobRequest("", N: 0, Size: "10x10", OutputFormat: "gif"));
         Assert.Equal(["n", "output_format", "prompt", "size"], errors.Keys.Order());
+    }
+
+    private sealed class WorkersRunning : IProviderStatusSource
+    {
+        public IReadOnlyList<ProviderWorkerStatus> Get(string providerId) => [new(providerId, "test", true, DateTimeOffset.UtcNow)];
+    }
+
+    private sealed class NoWorkers : IProviderStatusSource
+    {
+        public IReadOnlyList<ProviderWorkerStatus> Get(string providerId) => [];
     }
 
     private sealed class StaticOptions(ProviderCatalogOptions value) : IOptionsMonitor<ProviderCatalogOptions>

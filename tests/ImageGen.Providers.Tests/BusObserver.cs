@@ -1,6 +1,7 @@
 using ImageGen.Contracts;
 using ImageGen.Testing;
 using MassTransit;
+using RabbitMQ.Client;
 
 namespace ImageGen.Providers.Tests;
 
@@ -23,7 +24,7 @@ public sealed class BusObserver : IAsyncDisposable
         var observer = new BusObserver();
         observer._bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host(new Uri(TestInfrastructure.RabbitMq));
+            cfg.Host(new Uri(TestInfrastructure.RabbitMqFor("providers")));
             // No name: a temporary, auto-deleted queue bound to the event exchanges.
             cfg.ReceiveEndpoint(e =>
             {
@@ -72,6 +73,16 @@ public sealed class BusObserver : IAsyncDisposable
                 }
             }
         }
+    }
+
+    /// <summary>Deletes a provider's durable queue and exchange, which would otherwise pile up in the test vhost, one per run.</summary>
+    public static async Task DeleteQueueAsync(string queue)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(TestInfrastructure.RabbitMqFor("providers")) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueueDeleteAsync(queue);
+        await channel.ExchangeDeleteAsync(queue);
     }
 
     public async ValueTask DisposeAsync()

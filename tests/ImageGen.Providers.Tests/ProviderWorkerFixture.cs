@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using RabbitMQ.Client;
 
 namespace ImageGen.Providers.Tests;
 
@@ -38,7 +37,7 @@ public sealed class ProviderWorkerFixture : IAsyncLifetime
         await Bus.DisposeAsync();
         await Worker.DisposeAsync();
         await Storage.DisposeAsync();
-        await DeleteQueueAsync(ProviderQueues.For(ProviderId));
+        await BusObserver.DeleteQueueAsync(ProviderQueues.For(ProviderId));
     }
 
     public GenerateImage Command(
@@ -46,21 +45,12 @@ public sealed class ProviderWorkerFixture : IAsyncLifetime
         new(Guid.NewGuid(), 1, "owner-1", provider ?? ProviderId, BuiltinProviderAdapter.ModelId,
             "a lighthouse on a rocky coast at dusk", "birds", width, height, count, seed, format, DateTimeOffset.UtcNow);
 
-    // The durable queue and exchange named after the provider would otherwise pile up in the test vhost, one per run.
-    private static async Task DeleteQueueAsync(string queue)
-    {
-        var factory = new ConnectionFactory { Uri = new Uri(TestInfrastructure.RabbitMq) };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        await channel.QueueDeleteAsync(queue);
-        await channel.ExchangeDeleteAsync(queue);
-    }
-
     private sealed class WorkerFactory(string providerId, Uri storageAddress) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            builder.UseSetting("ConnectionStrings:messaging", TestInfrastructure.RabbitMq);
+            builder.UseSetting("ConnectionStrings:messaging", TestInfrastructure.RabbitMqFor("providers"));
+            builder.UseSetting("ConnectionStrings:redis", TestInfrastructure.Redis);
             builder.UseSetting("Provider:Id", providerId);
             builder.UseSetting("Provider:TransientRetries", "1");
             builder.UseSetting("Provider:TransientRetryDelay", "00:00:00.200");
@@ -78,6 +68,8 @@ public sealed class ProviderWorkerFixture : IAsyncLifetime
     private sealed class RenamedProvider(string providerId, IImageProviderAdapter inner) : IImageProviderAdapter
     {
         public string ProviderId => providerId;
+
+        public bool RequiresCredential => inner.RequiresCredential;
 
         public Task<ProviderResult> GenerateAsync(ProviderRequest request, CancellationToken cancellationToken) =>
             inner.GenerateAsync(request, cancellationToken);

@@ -11,6 +11,7 @@ public sealed record JobRequestView(
     int N,
     long Seed,
     string OutputFormat,
+    bool Strict,
     Dictionary<string, string>? Metadata);
 
 /// <summary>A job as the API returns it.</summary>
@@ -26,6 +27,9 @@ public sealed record JobView(
     DateTimeOffset? CompletedAt,
     int Attempts,
     JobRequestView Request,
+    IReadOnlyDictionary<string, string> AppliedParameters,
+    IReadOnlyList<string> Warnings,
+    decimal? EstimatedCostUsd,
     JobError? Error,
     IReadOnlyList<ImageView> Images)
 {
@@ -40,7 +44,10 @@ public sealed record JobView(
         job.StartedAt,
         job.CompletedAt,
         job.Attempts,
-        new JobRequestView(job.Request.Prompt, job.Request.NegativePrompt, job.Request.Size, job.Request.N, job.Request.Seed, job.Request.OutputFormat, job.Request.Metadata),
+        new JobRequestView(job.Request.Prompt, job.Request.NegativePrompt, job.Request.Size, job.Request.N, job.Request.Seed, job.Request.OutputFormat, job.Request.Strict, job.Request.Metadata),
+        job.Request.Parameters ?? [],
+        job.Request.Warnings ?? [],
+        job.Request.EstimatedCostUsd,
         job.Error,
         job.Images.Select(i => new ImageView(urls.File(i.StorageKey), i.Width, i.Height, i.ContentType, i.Bytes, i.Sha256)).ToList());
 }

@@ -2,16 +2,21 @@ using ImageGen.Contracts;
 using ImageGen.Generation.Data;
 using ImageGen.Generation.Model;
 using ImageGen.Generation.Validation;
+using ImageGen.ServiceDefaults.Security;
 
 namespace ImageGen.Generation.Apis;
 
 /// <summary>Creates jobs; shared by the native jobs API and the OpenAI-compatible facade.</summary>
-public sealed class JobService(JobRepository jobs, TimeProvider clock)
+public sealed class JobService(JobRepository jobs, CredentialSealer sealer, TimeProvider clock)
 {
     /// <summary>Until API keys arrive every request belongs to one owner; the column is there already.</summary>
     public const string AnonymousOwner = "anonymous";
 
-    public async Task<Job> CreateAsync(ValidatedJob validated, string owner, CancellationToken cancellationToken)
+    /// <summary>Header that carries a caller's own provider key for one job (bring your own key).</summary>
+    public const string OwnKeyHeader = "X-Provider-Key";
+
+    /// <param name="ownKey">The caller's provider key: sealed into the command, never stored or logged.</param>
+    public async Task<Job> CreateAsync(ValidatedJob validated, string owner, string? ownKey, CancellationToken cancellationToken)
     {
         // PostgreSQL keeps microseconds: truncate so the 202 answer and later reads agree to the tick.
         var now = clock.GetUtcNow();
@@ -45,7 +50,11 @@ public sealed class JobService(JobRepository jobs, TimeProvider clock)
             request.N,
             request.Seed,
             request.OutputFormat,
-            now);
+            now,
+            request.Parameters,
+            ownKey is null ? null : sealer.Seal(ownKey, job.Id, job.Provider),
+            request.EstimatedCostUsd,
+            request.InputImages);
 
         await jobs.CreateAsync(job, command, cancellationToken);
         return job;

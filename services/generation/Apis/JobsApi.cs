@@ -4,6 +4,7 @@ using System.Text;
 using ImageGen.Generation.Data;
 using ImageGen.Generation.Model;
 using ImageGen.Generation.Validation;
+using ImageGen.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ImageGen.Generation.Apis;
@@ -39,7 +40,7 @@ public static class JobsApi
         return app;
     }
 
-    public static async Task<IResult> CreateJob(HttpContext context, JobRequestValidator validator, JobService jobs, PublicUrls urls)
+    public static async Task<IResult> CreateJob(HttpContext context, JobRequestValidator validator, JobService jobs, CredentialSealer sealer, PublicUrls urls)
     {
         var (request, problem) = await JsonBody.ReadAsync<CreateJobRequest>(context, rejectUnknownFields: true);
         if (problem is not null)
@@ -47,13 +48,19 @@ public static class JobsApi
             return problem;
         }
 
-        var (validated, errors) = validator.Validate(request!);
+        var (ownKey, keyProblem) = ReadOwnKey(context, sealer);
+        if (keyProblem is not null)
+        {
+            return keyProblem;
+        }
+
+        var (validated, errors) = validator.Validate(request!, hasOwnKey: ownKey is not null);
         if (validated is null)
         {
             return ValidationFailed(errors);
         }
 
-        var job = await jobs.CreateAsync(validated, JobService.AnonymousOwner, context.RequestAborted);
+        var job = await jobs.CreateAsync(validated, JobService.AnonymousOwner, ownKey, context.RequestAborted);
         return TypedResults.Accepted(urls.Job(job.Id), JobView.From(job, urls));
     }
 
@@ -91,6 +98,23 @@ public static class JobsApi
 
         var (page, next) = await jobs.ListAsync(JobService.AnonymousOwner, status, string.IsNullOrWhiteSpace(provider) ? null : provider, pageSize, after, cancellationToken);
         return TypedResults.Ok(new JobPage("list", page.Select(j => JobView.From(j, urls)).ToList(), next is not null, next is null ? null : EncodeCursor(next)));
+    }
+
+    /// <summary>The caller's own provider key, if sent; refused when this gateway cannot seal it for the worker.</summary>
+    public static (string? Key, IResult? Problem) ReadOwnKey(HttpContext context, CredentialSealer sealer)
+    {
+        var key = context.Request.Headers[JobService.OwnKeyHeader].ToString().Trim();
+        if (key.Length == 0)
+        {
+            return (null, null);
+        }
+
+        return sealer.IsEnabled
+            ? (key, null)
+            : (null, TypedResults.Problem(
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "Per-request provider keys are not enabled",
+                detail: $"This gateway cannot pass your own key to a provider safely: its operator has not set {CredentialSealer.ConfigurationKey}. Send the request without {JobService.OwnKeyHeader}."));
     }
 
     public static ValidationProblem ValidationFailed(Dictionary<string, string[]> errors) =>

@@ -4,6 +4,7 @@ using ImageGen.Generation.Model;
 using ImageGen.Generation.Notifications;
 using ImageGen.Generation.Storage;
 using ImageGen.Generation.Validation;
+using ImageGen.ServiceDefaults.Security;
 using Microsoft.Extensions.Options;
 
 namespace ImageGen.Generation.Apis;
@@ -55,6 +56,7 @@ public static class OpenAiImagesApi
         HttpContext context,
         JobRequestValidator validator,
         JobService jobService,
+        CredentialSealer sealer,
         JobRepository jobs,
         JobCompletionNotifier notifier,
         ImageReader images,
@@ -76,8 +78,15 @@ public static class OpenAiImagesApi
             return Error(StatusCodes.Status400BadRequest, "The request is invalid", $"response_format '{request.ResponseFormat}' is not supported; use 'url' or 'b64_json'.", "invalid_request", "response_format");
         }
 
-        var (validated, errors) = validator.Validate(new CreateJobRequest(
-            request.Prompt, request.NegativePrompt, Provider: null, request.Model, request.Size, request.N, request.Seed, request.OutputFormat));
+        var (ownKey, keyProblem) = JobsApi.ReadOwnKey(context, sealer);
+        if (keyProblem is Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult kp)
+        {
+            return Error(kp.StatusCode, kp.ProblemDetails.Title!, kp.ProblemDetails.Detail!, "invalid_request");
+        }
+
+        var (validated, errors) = validator.Validate(
+            new CreateJobRequest(request.Prompt, request.NegativePrompt, Provider: null, request.Model, request.Size, request.N, request.Seed, request.OutputFormat),
+            hasOwnKey: ownKey is not null);
         if (validated is null)
         {
             var first = errors.First();
@@ -86,7 +95,7 @@ public static class OpenAiImagesApi
                 extensions: new Dictionary<string, object?> { ["error"] = OpenAiError(StatusCodes.Status400BadRequest, detail, "invalid_request", first.Key) });
         }
 
-        var job = await jobService.CreateAsync(validated, JobService.AnonymousOwner, cancellationToken);
+        var job = await jobService.CreateAsync(validated, JobService.AnonymousOwner, ownKey, cancellationToken);
         context.Response.Headers[JobIdHeader] = job.Id.ToString();
 
         var finished = await notifier.WaitAsync(

@@ -6,6 +6,7 @@ using ImageGen.Generation.Providers;
 using ImageGen.Generation.Storage;
 using ImageGen.Generation.Validation;
 using ImageGen.ServiceDefaults.Messaging;
+using ImageGen.ServiceDefaults.Security;
 using ImageGen.Storage.Grpc;
 using Microsoft.AspNetCore.HttpOverrides;
 
@@ -34,7 +35,9 @@ public static class Extensions
         services.Configure<GenerationOptions>(builder.Configuration.GetSection(GenerationOptions.SectionName));
         services.Configure<ProviderCatalogOptions>(builder.Configuration.GetSection(ProviderCatalogOptions.SectionName));
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IProviderStatusSource, RedisProviderStatusSource>();
         services.AddSingleton<ProviderCatalog>();
+        services.AddSingleton<CredentialSealer>();
         services.AddSingleton<JobRequestValidator>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<JobRepository>();

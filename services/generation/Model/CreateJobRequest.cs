@@ -1,6 +1,8 @@
 namespace ImageGen.Generation.Model;
 
 /// <summary>Body of <c>POST /v1/jobs</c>, as the client sent it. Everything but the prompt is optional.</summary>
+/// <param name="Strict">Refuse the job instead of adjusting a parameter the model cannot honour as asked.</param>
+/// <param name="InputImages">Images to edit or start from: https URLs or data URIs (PNG, JPEG or WebP).</param>
 public sealed record CreateJobRequest(
     string? Prompt,
     string? NegativePrompt = null,
@@ -10,4 +12,6 @@ public sealed record CreateJobRequest(
     int? N = null,
     long? Seed = null,
     string? OutputFormat = null,
-    Dictionary<string, string>? Metadata = null);
+    Dictionary<string, string>? Metadata = null,
+    bool? Strict = null,
+    List<string>? InputImages = null);

@@ -1,6 +1,9 @@
 namespace ImageGen.Generation.Model;
 
-/// <summary>The request as validated and normalised: every default filled in, the seed chosen.</summary>
+/// <summary>
+/// The request as validated and normalised: every default filled in, the seed chosen, and what the
+/// provider will actually be sent (<paramref name="Parameters"/>), with a warning for each adjustment.
+/// </summary>
 public sealed record JobRequest(
     string Prompt,
     string? NegativePrompt,
@@ -9,7 +12,12 @@ public sealed record JobRequest(
     int N,
     long Seed,
     string OutputFormat,
-    Dictionary<string, string>? Metadata)
+    Dictionary<string, string>? Metadata,
+    Dictionary<string, string>? Parameters = null,
+    IReadOnlyList<string>? Warnings = null,
+    decimal? EstimatedCostUsd = null,
+    bool Strict = false,
+    IReadOnlyList<string>? InputImages = null)
 {
     public string Size => $"{Width}x{Height}";
 }

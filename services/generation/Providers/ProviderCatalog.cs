@@ -1,32 +1,7 @@
+using ImageGen.Generation.Providers.Catalog;
 using Microsoft.Extensions.Options;
 
 namespace ImageGen.Generation.Providers;
-
-/// <summary>What one model can do; requests are validated against it before anything is queued.</summary>
-public sealed record ModelCapabilities(
-    int MinWidth,
-    int MaxWidth,
-    int MinHeight,
-    int MaxHeight,
-    int MaxImages,
-    bool SupportsSeed,
-    bool SupportsNegativePrompt,
-    IReadOnlyList<string> OutputFormats,
-    int DefaultWidth,
-    int DefaultHeight);
-
-public sealed record ModelDescriptor(string Id, string Name, string Description, ModelCapabilities Capabilities);
-
-public sealed record ProviderDescriptor(
-    string Id,
-    string Name,
-    string Description,
-    string DefaultModel,
-    IReadOnlyList<ModelDescriptor> Models)
-{
-    public ModelDescriptor? FindModel(string id) =>
-        Models.FirstOrDefault(m => string.Equals(m.Id, id, StringComparison.OrdinalIgnoreCase));
-}
 
 public sealed class ProviderSettings
 {
@@ -40,26 +15,38 @@ public sealed class ProviderCatalogOptions
     /// <summary>Provider used when a request names none.</summary>
     public string Default { get; set; } = BuiltinProvider.Id;
 
-    /// <summary>Per-provider switches, keyed by provider id (Providers__builtin__Enabled=false).</summary>
+    /// <summary>Per-provider switches, keyed by provider id (Providers__Settings__openai__Enabled=false).</summary>
     public Dictionary<string, ProviderSettings> Settings { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>A provider as the API shows it: what it is, and whether jobs can be sent to it now.</summary>
-public sealed record ProviderAvailability(ProviderDescriptor Provider, bool Available, string? UnavailableReason);
+/// <param name="CredentialsConfigured">A running worker has its own key (or the provider needs none).</param>
+public sealed record ProviderAvailability(ProviderDescriptor Provider, bool Enabled, bool WorkerRunning, bool CredentialsConfigured)
+{
+    public bool Available => Enabled && WorkerRunning && CredentialsConfigured;
+
+    /// <summary>Whether a request that brings its own provider key can be served.</summary>
+    public bool AvailableWithOwnKey => Enabled && WorkerRunning;
+
+    public string? UnavailableReason =>
+        !Enabled ? $"Provider '{Provider.Id}' is disabled by configuration (Providers:Settings:{Provider.Id}:Enabled)."
+        : !WorkerRunning ? $"No worker for provider '{Provider.Id}' is running (start provider-{Provider.Id})."
+        : !CredentialsConfigured ? $"Provider '{Provider.Id}' has no credentials: set Providers:{Provider.Id}:ApiKey on its worker, or send your own key in the X-Provider-Key header."
+        : null;
+}
 
 /// <summary>
 /// The registry of providers and their models' capabilities. Requests are resolved and checked
 /// against it, so a request no provider can honour is refused before it reaches a queue.
+/// A provider is available when it is enabled and a worker for it has reported in recently.
 /// </summary>
-public sealed class ProviderCatalog(IOptionsMonitor<ProviderCatalogOptions> options)
+public sealed class ProviderCatalog(IOptionsMonitor<ProviderCatalogOptions> options, IProviderStatusSource status)
 {
-    private static readonly IReadOnlyList<ProviderDescriptor> Known = [BuiltinProvider.Descriptor];
-
-    public IReadOnlyList<ProviderAvailability> All() => Known.Select(Availability).ToList();
+    public IReadOnlyList<ProviderAvailability> All() => ProviderDefinitions.All.Select(Availability).ToList();
 
     public ProviderAvailability? Find(string providerId)
     {
-        var provider = Known.FirstOrDefault(p => string.Equals(p.Id, providerId, StringComparison.OrdinalIgnoreCase));
+        var provider = ProviderDefinitions.All.FirstOrDefault(p => string.Equals(p.Id, providerId, StringComparison.OrdinalIgnoreCase));
         return provider is null ? null : Availability(provider);
     }
 
@@ -67,13 +54,15 @@ public sealed class ProviderCatalog(IOptionsMonitor<ProviderCatalogOptions> opti
 
     /// <summary>Models whose id matches, across every provider (for "model" given without a provider).</summary>
     public IReadOnlyList<(ProviderDescriptor Provider, ModelDescriptor Model)> FindModel(string modelId) =>
-        Known.SelectMany(p => p.Models.Select(m => (Provider: p, Model: m)))
+        ProviderDefinitions.All.SelectMany(p => p.Models.Select(m => (Provider: p, Model: m)))
             .Where(x => string.Equals(x.Model.Id, modelId, StringComparison.OrdinalIgnoreCase))
             .ToList();
 
     private ProviderAvailability Availability(ProviderDescriptor provider)
     {
         var enabled = !options.CurrentValue.Settings.TryGetValue(provider.Id, out var settings) || settings.Enabled;
-        return new ProviderAvailability(provider, enabled, enabled ? null : $"Provider '{provider.Id}' is disabled by configuration (Providers:Settings:{provider.Id}:Enabled).");
+        var workers = enabled ? status.Get(provider.Id) : [];
+        var credentials = !provider.RequiresCredential || workers.Any(w => w.CredentialsConfigured);
+        return new ProviderAvailability(provider, enabled, workers.Count > 0, credentials);
     }
 }

@@ -20,10 +20,14 @@ public sealed partial class JobRequestValidator(ProviderCatalog catalog)
     public const int MaxMetadataEntries = 16;
     public const int MaxMetadataKeyLength = 64;
     public const int MaxMetadataValueLength = 512;
+    public const int MaxInputImages = 16;
 
-    public (ValidatedJob? Job, Dictionary<string, string[]> Errors) Validate(CreateJobRequest request)
+    /// <param name="hasOwnKey">The caller sent its own provider key, so a provider whose workers have none can serve it.</param>
+    public (ValidatedJob? Job, Dictionary<string, string[]> Errors) Validate(CreateJobRequest request, bool hasOwnKey = false)
     {
         var errors = new Dictionary<string, List<string>>();
+        var warnings = new List<string>();
+        var strict = request.Strict ?? false;
         void Fail(string field, string message)
         {
             if (!errors.TryGetValue(field, out var list))
@@ -32,6 +36,19 @@ public sealed partial class JobRequestValidator(ProviderCatalog catalog)
             }
 
             list.Add(message);
+        }
+
+        // An adjustment the model needs: a warning on the job, or with "strict" a refusal.
+        void Adjust(string field, string message)
+        {
+            if (strict)
+            {
+                Fail(field, $"{message} (refused because strict is true).");
+            }
+            else
+            {
+                warnings.Add($"{field}: {message}.");
+            }
         }
 
         var prompt = request.Prompt?.Trim();
@@ -50,33 +67,74 @@ public sealed partial class JobRequestValidator(ProviderCatalog catalog)
             Fail("negative_prompt", $"negative_prompt is {negativePrompt.Length} characters long; the maximum is {MaxPromptLength}.");
         }
 
-        var (provider, model) = ResolveTarget(request.Provider, request.Model, Fail);
+        var (provider, model) = ResolveTarget(request.Provider, request.Model, hasOwnKey, Fail);
 
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         int width = 0, height = 0;
+        var outputFormat = NormaliseFormat(request.OutputFormat);
+        if (outputFormat is not ("png" or "jpeg" or "webp"))
+        {
+            Fail("output_format", $"output_format '{request.OutputFormat}' is not known; use png, jpeg or webp.");
+        }
+
         if (model is not null)
         {
             var caps = model.Capabilities;
+            var target = $"{provider!.Id}/{model.Id}";
             (width, height) = (caps.DefaultWidth, caps.DefaultHeight);
-            if (!string.IsNullOrWhiteSpace(request.Size) && !request.Size.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase))
+            var askedSize = !string.IsNullOrWhiteSpace(request.Size) && !request.Size.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase);
+            if (askedSize && !TryParseSize(request.Size, out width, out height))
             {
-                if (!TryParseSize(request.Size, out width, out height))
+                Fail("size", $"size '{request.Size}' is not of the form WIDTHxHEIGHT, e.g. 1024x1024.");
+            }
+            else
+            {
+                var outside = width < SizeSpec.AbsoluteMinSide || width > SizeSpec.AbsoluteMaxSide || height < SizeSpec.AbsoluteMinSide || height > SizeSpec.AbsoluteMaxSide;
+                var choice = outside ? null : caps.Sizes.Choose(width, height);
+                if (choice is null)
                 {
-                    Fail("size", $"size '{request.Size}' is not of the form WIDTHxHEIGHT, e.g. 1024x1024.");
+                    Fail("size", $"size {width}x{height} is outside what {target} accepts: {caps.Sizes.Describe()}.");
                 }
-                else if (width < caps.MinWidth || width > caps.MaxWidth || height < caps.MinHeight || height > caps.MaxHeight)
+                else
                 {
-                    Fail("size", $"size {width}x{height} is outside what {provider!.Id}/{model.Id} accepts: width {caps.MinWidth}-{caps.MaxWidth} and height {caps.MinHeight}-{caps.MaxHeight} pixels.");
+                    if (choice.Adjustment is not null && askedSize)
+                    {
+                        Adjust("size", $"{width}x{height} {choice.Adjustment}");
+                    }
+
+                    (width, height) = (choice.Width, choice.Height);
+                    if (choice.Parameter is { } parameter)
+                    {
+                        parameters[parameter.Key] = parameter.Value;
+                    }
                 }
+            }
+
+            if (prompt is { Length: > 0 } && prompt.Length <= MaxPromptLength && prompt.Length > caps.MaxPromptLength)
+            {
+                Fail("prompt", $"prompt is {prompt.Length} characters long; {target} takes at most {caps.MaxPromptLength}.");
             }
 
             if (negativePrompt is not null && !caps.SupportsNegativePrompt)
             {
-                Fail("negative_prompt", $"{provider!.Id}/{model.Id} does not accept a negative_prompt.");
+                Adjust("negative_prompt", $"{target} does not take a negative prompt, so it is not sent");
+                negativePrompt = strict ? negativePrompt : null;
             }
 
             if (request.Seed is not null && !caps.SupportsSeed)
             {
-                Fail("seed", $"{provider!.Id}/{model.Id} does not accept a seed.");
+                Adjust("seed", $"{target} does not take a seed, so results will vary between runs");
+            }
+            else if (request.Seed > caps.MaxSeed && request.Seed <= MaxSeed)
+            {
+                Fail("seed", $"seed must be between 0 and {caps.MaxSeed} for {target}.");
+            }
+
+            if (outputFormat is "png" or "jpeg" or "webp" && !caps.OutputFormats.Contains(outputFormat))
+            {
+                var fallback = caps.OutputFormats[0];
+                Adjust("output_format", $"{target} makes {string.Join(", ", caps.OutputFormats)}, not {outputFormat}; {fallback} is used");
+                outputFormat = strict ? outputFormat : fallback;
             }
         }
 
@@ -92,29 +150,26 @@ public sealed partial class JobRequestValidator(ProviderCatalog catalog)
             Fail("seed", $"seed must be between 0 and {MaxSeed}.");
         }
 
-        var outputFormat = NormaliseFormat(request.OutputFormat);
-        if (model is not null && !model.Capabilities.OutputFormats.Contains(outputFormat))
-        {
-            Fail("output_format", $"output_format '{request.OutputFormat}' is not supported by {provider!.Id}/{model.Id}; use one of: {string.Join(", ", model.Capabilities.OutputFormats)}.");
-        }
-
         ValidateMetadata(request.Metadata, Fail);
+        ValidateInputImages(request.InputImages, model is null ? null : (model.Capabilities.SupportsImageInput, $"{provider!.Id}/{model.Id}"), Fail);
 
         if (errors.Count > 0)
         {
             return (null, errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
         }
 
-        var seed = request.Seed ?? Random.Shared.NextInt64(0, MaxSeed + 1);
-        var normalised = new JobRequest(prompt!, negativePrompt, width, height, n, seed, outputFormat, request.Metadata);
-        return (new ValidatedJob(provider!, model!, normalised), []);
+        var seed = request.Seed ?? Random.Shared.NextInt64(0, Math.Min(MaxSeed, model!.Capabilities.MaxSeed) + 1);
+        var cost = model!.Capabilities.Pricing.EstimateUsd(width, height, n);
+        var inputImages = request.InputImages is { Count: > 0 } images ? images : null;
+        var normalised = new JobRequest(prompt!, negativePrompt, width, height, n, seed, outputFormat, request.Metadata, parameters, warnings, cost, strict, inputImages);
+        return (new ValidatedJob(provider!, model, normalised), []);
     }
 
     /// <summary>
     /// Works out which provider and model serve the request. <paramref name="modelId"/> may be
     /// "provider/model", a model id unique across providers, or a provider id (its default model).
     /// </summary>
-    private (ProviderDescriptor? Provider, ModelDescriptor? Model) ResolveTarget(string? providerId, string? modelId, Action<string, string> fail)
+    private (ProviderDescriptor? Provider, ModelDescriptor? Model) ResolveTarget(string? providerId, string? modelId, bool hasOwnKey, Action<string, string> fail)
     {
         providerId = string.IsNullOrWhiteSpace(providerId) ? null : providerId.Trim();
         modelId = string.IsNullOrWhiteSpace(modelId) ? null : modelId.Trim();
@@ -160,7 +215,7 @@ public sealed partial class JobRequestValidator(ProviderCatalog catalog)
             return (null, null);
         }
 
-        if (!availability.Available)
+        if (!(availability.Available || (hasOwnKey && availability.AvailableWithOwnKey)))
         {
             fail("provider", $"provider '{availability.Provider.Id}' is unavailable: {availability.UnavailableReason}");
             return (null, null);
@@ -219,6 +274,37 @@ public sealed partial class JobRequestValidator(ProviderCatalog catalog)
             if (value is null || value.Length > MaxMetadataValueLength)
             {
                 fail("metadata", $"metadata['{Truncate(key)}'] must be a string of at most {MaxMetadataValueLength} characters.");
+            }
+        }
+    }
+
+    private static void ValidateInputImages(List<string>? images, (bool Supported, string Target)? model, Action<string, string> fail)
+    {
+        if (images is not { Count: > 0 })
+        {
+            return;
+        }
+
+        if (model is { Supported: false } m)
+        {
+            fail("input_images", $"{m.Target} does not take input images; choose a model that edits images (see GET /v1/providers).");
+            return;
+        }
+
+        if (images.Count > MaxInputImages)
+        {
+            fail("input_images", $"input_images has {images.Count} entries; at most {MaxInputImages} are accepted.");
+        }
+
+        foreach (var image in images)
+        {
+            var isDataUri = image.StartsWith("data:image/png;base64,", StringComparison.Ordinal)
+                            || image.StartsWith("data:image/jpeg;base64,", StringComparison.Ordinal)
+                            || image.StartsWith("data:image/webp;base64,", StringComparison.Ordinal);
+            var isUrl = Uri.TryCreate(image, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http";
+            if (!isDataUri && !isUrl)
+            {
+                fail("input_images", $"'{Truncate(image)}' is neither an http(s) URL nor a data URI of a PNG, JPEG or WebP image.");
             }
         }
     }

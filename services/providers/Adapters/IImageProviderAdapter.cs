@@ -17,5 +17,12 @@ public interface IImageProviderAdapter
     /// <summary>Lowercase id that names the provider in commands, events and its queue (<c>provider-{id}</c>).</summary>
     string ProviderId { get; }
 
+    /// <summary>
+    /// True when the provider cannot be called without a key. The worker then refuses commands that
+    /// bring no per-request key while none is configured (<c>Providers:{id}:ApiKey</c>), and reports
+    /// itself as unable to authenticate, so the orchestrator lists the provider as unavailable.
+    /// </summary>
+    bool RequiresCredential { get; }
+
     Task<ProviderResult> GenerateAsync(ProviderRequest request, CancellationToken cancellationToken);
 }

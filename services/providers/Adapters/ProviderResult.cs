@@ -1,7 +1,10 @@
+using ImageGen.Contracts;
+
 namespace ImageGen.Providers.Adapters;
 
 /// <summary>The images of one successful call. <paramref name="Model"/> is the model that actually produced them.</summary>
-public sealed record ProviderResult(string Model, IReadOnlyList<ProviderImage> Images);
+/// <param name="CostUsd">What the provider says the call cost, when it says; otherwise the job's estimate is reported.</param>
+public sealed record ProviderResult(string Model, IReadOnlyList<ProviderImage> Images, decimal? CostUsd = null);
 
 /// <summary>
 /// One image of a result. The bytes are opened on demand so an adapter can hand back an image that is
@@ -12,7 +15,7 @@ public sealed class ProviderImage
 {
     private readonly Func<CancellationToken, ValueTask<Stream>> _open;
 
-    private ProviderImage(string contentType, int width, int height, Func<CancellationToken, ValueTask<Stream>> open)
+    private ProviderImage(string contentType, int width, int height, Func<CancellationToken, ValueTask<Stream>> open, ImageAttribution? attribution = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(contentType);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
@@ -21,6 +24,7 @@ public sealed class ProviderImage
         Width = width;
         Height = height;
         _open = open;
+        Attribution = attribution;
     }
 
     /// <summary>MIME type of the encoded bytes, e.g. <c>image/png</c>.</summary>
@@ -29,6 +33,9 @@ public sealed class ProviderImage
     public int Width { get; }
 
     public int Height { get; }
+
+    /// <summary>Credit the source requires to be shown with the image (stock photos); null for generated images.</summary>
+    public ImageAttribution? Attribution { get; }
 
     /// <summary>An image whose encoded bytes are already in memory.</summary>
     public static ProviderImage FromBytes(ReadOnlyMemory<byte> content, string contentType, int width, int height) =>
@@ -40,6 +47,9 @@ public sealed class ProviderImage
         ArgumentNullException.ThrowIfNull(open);
         return new(contentType, width, height, open);
     }
+
+    /// <summary>The same image, carrying the credit its source requires.</summary>
+    public ProviderImage WithAttribution(ImageAttribution? attribution) => new(ContentType, Width, Height, _open, attribution);
 
     /// <summary>Opens the encoded bytes for reading. The caller owns and disposes the stream.</summary>
     public ValueTask<Stream> OpenReadAsync(CancellationToken cancellationToken) => _open(cancellationToken);

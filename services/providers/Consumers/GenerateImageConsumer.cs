@@ -1,5 +1,6 @@
 using ImageGen.Contracts;
 using ImageGen.Providers.Adapters;
+using ImageGen.Providers.Credentials;
 using ImageGen.Providers.Storage;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -12,11 +13,14 @@ namespace ImageGen.Providers.Consumers;
 /// <see cref="ImageGenerationFailed"/> event, so a job never waits on an attempt that quietly died.
 /// </summary>
 /// <remarks>
+/// The provider key for the attempt (<see cref="ProviderCredentials"/>) lives only in this call: it goes
+/// to the adapter in the request and is scrubbed from any failure message before that is logged or published.
 /// A redelivered command is harmless: the images are stored again under the same content-derived keys
 /// (the built-in renderer is deterministic) and the orchestrator ignores outcomes of attempts it has closed.
 /// </remarks>
 public sealed partial class GenerateImageConsumer(
     ProviderAdapterRegistry adapters,
+    ProviderCredentials credentials,
     IImageStore store,
     IOptions<ProviderWorkerOptions> options,
     TimeProvider time,
@@ -35,10 +39,12 @@ public sealed partial class GenerateImageConsumer(
         });
 
         await context.Publish(new ImageGenerationStarted(command.JobId, command.Attempt, command.Provider, command.Model, startedAt), cancellationToken);
+        string? credential = null;
         try
         {
             var adapter = SelectAdapter(command);
-            var result = await adapter.GenerateAsync(ToRequest(command), cancellationToken);
+            credential = credentials.Resolve(command, adapter);
+            var result = await adapter.GenerateAsync(ToRequest(command, credential), cancellationToken);
             if (result.Images.Count == 0)
             {
                 throw new ProviderException(ErrorCodes.ProviderUnavailable, "The provider answered without any image.", retryable: true);
@@ -49,20 +55,23 @@ public sealed partial class GenerateImageConsumer(
             {
                 await using var content = await image.OpenReadAsync(cancellationToken);
                 var stored = await store.PutAsync(content, image.ContentType, cancellationToken);
-                images.Add(new GeneratedImage(stored.Key, image.Width, image.Height, stored.ContentType, stored.Size, stored.Sha256));
+                images.Add(new GeneratedImage(stored.Key, image.Width, image.Height, stored.ContentType, stored.Size, stored.Sha256, image.Attribution));
             }
 
             var completedAt = time.GetUtcNow();
             await context.Publish(
                 new ImageGenerationSucceeded(command.JobId, command.Attempt, command.Owner, command.Provider, result.Model, images,
-                    command.RequestedAt, startedAt, completedAt),
+                    command.RequestedAt, startedAt, completedAt, result.CostUsd ?? command.EstimatedCostUsd),
                 cancellationToken);
             LogSucceeded(images.Count, result.Model, (completedAt - startedAt).TotalMilliseconds);
         }
         catch (ProviderException ex)
         {
-            LogProviderFailed(ex.Code, ex.Retryable, ex.Message);
-            await PublishFailed(context, startedAt, ex.Code, ex.Message, ex.Retryable);
+            // Adapters clean provider messages already; this catches a key echoed in any form they missed.
+            var message = ProviderMessage.Redact(ex.Message, credential);
+            LogProviderFailed(ex.Code, ex.Retryable, message);
+            var retryAfter = ex.RetryAfter is { } wait ? (int)Math.Ceiling(wait.TotalSeconds) : (int?)null;
+            await PublishFailed(context, startedAt, ex.Code, message, ex.Retryable, retryAfter, ex.CostUsd);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -98,7 +107,7 @@ public sealed partial class GenerateImageConsumer(
         return adapter;
     }
 
-    private static ProviderRequest ToRequest(GenerateImage command)
+    private static ProviderRequest ToRequest(GenerateImage command, string? credential)
     {
         if (!ImageOutputFormats.TryParse(command.OutputFormat, out var format))
         {
@@ -106,15 +115,22 @@ public sealed partial class GenerateImageConsumer(
         }
 
         return new ProviderRequest(command.JobId, command.Attempt, command.Model ?? string.Empty, command.Prompt ?? string.Empty,
-            command.NegativePrompt, command.Width, command.Height, command.Count, command.Seed, format);
+            command.NegativePrompt, command.Width, command.Height, command.Count, command.Seed, format)
+        {
+            Parameters = command.Parameters ?? ProviderRequest.NoParameters,
+            Credential = credential,
+            EstimatedCostUsd = command.EstimatedCostUsd,
+        };
     }
 
-    private Task PublishFailed(ConsumeContext<GenerateImage> context, DateTimeOffset startedAt, string code, string message, bool retryable)
+    private Task PublishFailed(
+        ConsumeContext<GenerateImage> context, DateTimeOffset startedAt, string code, string message, bool retryable,
+        int? retryAfterSeconds = null, decimal? costUsd = null)
     {
         var command = context.Message;
         return context.Publish(
             new ImageGenerationFailed(command.JobId, command.Attempt, command.Owner, command.Provider, command.Model, code, message, retryable,
-                command.RequestedAt, startedAt, time.GetUtcNow()),
+                command.RequestedAt, startedAt, time.GetUtcNow(), retryAfterSeconds, costUsd),
             context.CancellationToken);
     }
 

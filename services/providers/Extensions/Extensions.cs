@@ -2,12 +2,17 @@ using ImageGen.Contracts;
 using ImageGen.Providers;
 using ImageGen.Providers.Adapters;
 using ImageGen.Providers.Adapters.Builtin;
+using ImageGen.Providers.Adapters.Http;
 using ImageGen.Providers.Consumers;
+using ImageGen.Providers.Credentials;
+using ImageGen.Providers.Heartbeat;
 using ImageGen.Providers.Storage;
 using ImageGen.ServiceDefaults.Messaging;
+using ImageGen.ServiceDefaults.Security;
 using ImageGen.Storage.Grpc;
 using MassTransit;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -20,6 +25,8 @@ public static class Extensions
         services.AddOptions<ProviderWorkerOptions>()
             .Bind(providerSection)
             .ValidateDataAnnotations()
+            .Validate(o => o.StatusReportInterval > TimeSpan.Zero && o.StatusReportInterval <= ProviderStatusKeys.FreshFor / 2,
+                $"Provider:StatusReportInterval must be positive and at most half of {ProviderStatusKeys.FreshFor.TotalSeconds:0} s, or reports go stale between writes.")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ProviderWorkerOptions>, ServedProviderValidator>();
         services.AddOptions<StorageOptions>()
@@ -28,9 +35,40 @@ public static class Extensions
             .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
 
+        // Read here, not through options: the queue name is fixed when the bus is configured.
+        var providerId = providerSection.Get<ProviderWorkerOptions>()?.Id ?? new ProviderWorkerOptions().Id;
+
+        // Providers:{id} for every id; the served provider's settings are checked before the first job, and
+        // follow configuration reloads (a rotated key mounted as a file needs no restart).
+        services.AddProviderSettings();
+        services.AddOptions<ProviderSettings>(providerId).ValidateOnStart();
+        services.AddSingleton<IOptionsChangeTokenSource<ProviderSettings>>(
+            new ConfigurationChangeTokenSource<ProviderSettings>(providerId, builder.Configuration.GetSection(ProviderSettings.SectionFor(providerId))));
+        services.AddSingleton<CredentialSealer>();
+        services.AddSingleton<ProviderCredentials>();
+
+        services.AddOptions<ResultFetchOptions>()
+            .Bind(builder.Configuration.GetSection(ResultFetchOptions.SectionName))
+            .Validate(o => o.MaxBytes > 0, $"{ResultFetchOptions.SectionName}:MaxBytes must be positive.")
+            .Validate(o => o.Timeout > TimeSpan.Zero, $"{ResultFetchOptions.SectionName}:Timeout must be positive.")
+            .Validate(o => o.Retries is >= 0 and <= 5, $"{ResultFetchOptions.SectionName}:Retries must be 0 to 5.")
+            .ValidateOnStart();
+        services.AddSingleton<ResultImageFetcher>();
+
         // Every adapter this build knows; Provider:Id picks the one this process serves.
         services.AddSingleton<IImageProviderAdapter, BuiltinProviderAdapter>();
         services.AddSingleton<ProviderAdapterRegistry>();
+
+        // The orchestrator lists a provider as available from these reports. Without Redis the worker still
+        // takes jobs: the client reconnects in the background instead of failing to start, a report fails at
+        // once instead of queueing (the next one is due in seconds anyway), and no health check ties the
+        // worker's readiness to Redis.
+        builder.AddRedisClient("redis", s => s.DisableHealthChecks = true, o =>
+        {
+            o.AbortOnConnectFail = false;
+            o.BacklogPolicy = BacklogPolicy.FailFast;
+        });
+        services.AddHostedService<ProviderStatusReporter>();
 
         var storageClient = services.AddGrpcClient<ObjectStorage.ObjectStorageClient>(
             (sp, o) => o.Address = sp.GetRequiredService<IOptions<StorageOptions>>().Value.GrpcAddress);
@@ -46,8 +84,6 @@ public static class Extensions
         // Scoped like the consumer: gRPC clients from the factory are transient so their handlers can be recycled.
         services.AddScoped<IImageStore, ImageStore>();
 
-        // Read here, not through options: the queue name is fixed when the bus is configured.
-        var providerId = providerSection.Get<ProviderWorkerOptions>()?.Id ?? new ProviderWorkerOptions().Id;
         builder.AddMessaging(
             x => x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>()
                 // Only on the provider's own queue, never also on a conventionally named one.

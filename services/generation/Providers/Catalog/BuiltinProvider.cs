@@ -1,4 +1,4 @@
-namespace ImageGen.Generation.Providers;
+namespace ImageGen.Generation.Providers.Catalog;
 
 /// <summary>
 /// The offline provider that ships with ImageGen. It is a deterministic procedural renderer, not an
@@ -20,11 +20,14 @@ public static class BuiltinProvider
                 "Procedural v1",
                 "Abstract compositions whose palette and shapes are derived from the prompt and seed.",
                 new ModelCapabilities(
-                    MinWidth: 64, MaxWidth: 4096, MinHeight: 64, MaxHeight: 4096,
+                    Sizes: new SizeRange(64, 4096, 64, 4096),
+                    DefaultWidth: 1024,
+                    DefaultHeight: 1024,
                     MaxImages: 4,
                     SupportsSeed: true,
                     SupportsNegativePrompt: true,
                     OutputFormats: ["png", "jpeg", "webp"],
-                    DefaultWidth: 1024, DefaultHeight: 1024)),
-        ]);
+                    Pricing: Pricing.Free)),
+        ],
+        RequiresCredential: false);
 }

@@ -14,6 +14,8 @@ public sealed class BuiltinProviderAdapter : IImageProviderAdapter
 
     public string ProviderId => Id;
 
+    public bool RequiresCredential => false;
+
     public Task<ProviderResult> GenerateAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
