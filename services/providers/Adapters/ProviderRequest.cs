@@ -43,6 +43,17 @@ public sealed record ProviderRequest(
     /// </summary>
     public string? Credential { get; init; }
 
+    /// <summary>
+    /// Images to edit or start from (https URLs or data URIs), for models that take image input. Fetch
+    /// URLs with <c>ResultImageFetcher</c> (it refuses internal addresses) or decode data URIs with
+    /// <c>ImageInspector.FromBase64</c>; never hand a caller's URL to an internal network. Never null.
+    /// </summary>
+    public IReadOnlyList<string> InputImages
+    {
+        get;
+        init => field = value ?? [];
+    } = [];
+
     /// <summary>What the catalog expects the attempt to cost; adapters whose provider reports the real cost return that instead.</summary>
     public decimal? EstimatedCostUsd { get; init; }
 
@@ -61,7 +72,7 @@ public sealed record ProviderRequest(
         builder.Append($"JobId = {JobId}, Attempt = {Attempt}, Model = {Model}, Prompt = {Prompt}, NegativePrompt = {NegativePrompt}, ");
         builder.Append($"Width = {Width}, Height = {Height}, Count = {Count}, Seed = {Seed}, OutputFormat = {OutputFormat}, ");
         builder.Append($"Parameters = [{string.Join(", ", Parameters.Select(p => $"{p.Key}={p.Value}"))}], ");
-        builder.Append($"Credential = {(Credential is null ? "none" : "[redacted]")}, EstimatedCostUsd = {EstimatedCostUsd}");
+        builder.Append($"InputImages = {InputImages.Count}, Credential = {(Credential is null ? "none" : "[redacted]")}, EstimatedCostUsd = {EstimatedCostUsd}");
         return true;
     }
 }

@@ -120,6 +120,7 @@ public sealed partial class GenerateImageConsumer(
             Parameters = command.Parameters ?? ProviderRequest.NoParameters,
             Credential = credential,
             EstimatedCostUsd = command.EstimatedCostUsd,
+            InputImages = command.InputImages ?? [],
         };
     }
 
