@@ -38,13 +38,33 @@ var generation = builder.AddProject<Projects.ImageGen_Generation>("generation", 
 var providerIds = builder.Configuration.GetSection("Providers:Enabled").Get<string[]>() ?? ["builtin"];
 foreach (var providerId in providerIds)
 {
-    builder.AddProject<Projects.ImageGen_Providers>($"provider-{providerId}", launchProfileName: "http")
+    var worker = builder.AddProject<Projects.ImageGen_Providers>($"provider-{providerId}", launchProfileName: "http")
         .WithEnvironment("Provider__Id", providerId)
         .WithEnvironment("Credentials__SealingKey", sealingKey)
         .WithReference(messaging)
         .WithReference(redis)
         .WithReference(storage)
         .WithHttpHealthCheck("/health");
+
+    // The worker's own settings (Providers:<id>:BaseUrl, :Timeout, :Options:*) pass through as they are;
+    // its API key becomes a secret parameter, so the dashboard masks it.
+    var section = builder.Configuration.GetSection($"Providers:{providerId}");
+    foreach (var setting in section.AsEnumerable(makePathsRelative: true).Where(s => s.Value is not null && s.Key != "ApiKey"))
+    {
+        worker.WithEnvironment($"Providers__{providerId}__{setting.Key.Replace(":", "__", StringComparison.Ordinal)}", setting.Value);
+    }
+
+    if (!string.IsNullOrEmpty(section["ApiKey"]))
+    {
+        worker.WithEnvironment($"Providers__{providerId}__ApiKey",
+            builder.AddParameterFromConfiguration($"{providerId}-api-key", $"Providers:{providerId}:ApiKey", secret: true));
+    }
+
+    // Result images may come from wherever a test or self-hosted setup points a provider.
+    foreach (var fetchSetting in builder.Configuration.GetSection("Providers:Fetch").AsEnumerable(makePathsRelative: true).Where(s => s.Value is not null))
+    {
+        worker.WithEnvironment($"Providers__Fetch__{fetchSetting.Key.Replace(":", "__", StringComparison.Ordinal)}", fetchSetting.Value);
+    }
 }
 
 var stats = builder.AddProject<Projects.ImageGen_Stats>("stats", launchProfileName: "http")

@@ -27,6 +27,11 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
 
     public int CommandsReceived;
 
+    public static readonly string SealingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Every command the stand-in worker took off the queue, by job id.</summary>
+    public readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, GenerateImage> Commands = new();
+
     public string DatabaseConnectionString => _database!.ConnectionString;
 
     public async Task InitializeAsync()
@@ -55,12 +60,14 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
         builder.UseSetting("ConnectionStrings:messaging", TestInfrastructure.RabbitMqFor("generation"));
         builder.UseSetting("ConnectionStrings:redis", TestInfrastructure.Redis);
         builder.UseSetting("Generation:SyncTimeout", "00:00:08");
+        builder.UseSetting("Credentials:SealingKey", SealingKey);
     }
 
     private async Task AnswerAsWorker(ConsumeContext<GenerateImage> context)
     {
         Interlocked.Increment(ref CommandsReceived);
         var command = context.Message;
+        Commands[command.JobId] = command;
         if (command.Prompt.StartsWith("hold", StringComparison.Ordinal))
         {
             return;
