@@ -35,6 +35,6 @@ public class Using_the_official_openai_sdk(ImageGenSystem system)
         var error = result.GetProperty("error");
         Assert.Equal(400, error.GetProperty("status").GetInt32());
         Assert.Equal("model", error.GetProperty("param").GetString());
-        Assert.Contains("unknown model 'dall-e-3'", error.GetProperty("message").GetString());
+        Assert.Contains("unknown model 'midjourney-v7'", error.GetProperty("message").GetString());
     }
 }

@@ -42,7 +42,7 @@ public class Generating_through_the_openai_facade(GenerationServiceFixture servi
     }
 
     [Theory]
-    [InlineData("""{"prompt":"fox","model":"dall-e-3"}""", "model")]
+    [InlineData("""{"prompt":"fox","model":"midjourney-v7"}""", "model")]
     [InlineData("""{"prompt":"fox","size":"10x10"}""", "size")]
     [InlineData("""{"prompt":"fox","response_format":"jpeg"}""", "response_format")]
     [InlineData("""{"model":"builtin"}""", "prompt")]

@@ -8,7 +8,7 @@ namespace ImageGen.Providers.Tests;
 public class Starting_a_worker
 {
     [Theory]
-    [InlineData("openai", "adapters only for: builtin")]
+    [InlineData("midjourney", "this worker has adapters only for: ")]
     [InlineData("Not A Queue Name", "lowercase letters, digits and dashes")]
     public void A_provider_id_it_cannot_serve_stops_it_from_starting(string providerId, string explanation)
     {

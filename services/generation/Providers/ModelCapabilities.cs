@@ -146,7 +146,8 @@ public sealed record AspectRatioList(IReadOnlyList<string> Ratios, int Reference
         var best = Ratios.Select(r => (Name: r, Value: ParseRatio(r))).OrderBy(r => RatioDistance(r.Value, asked)).First();
         var w = (int)(Math.Round(Math.Sqrt(ReferenceArea * best.Value) / 64) * 64);
         var h = (int)(Math.Round(Math.Sqrt(ReferenceArea / best.Value) / 64) * 64);
-        var sameShape = RatioDistance(best.Value, asked) < 0.01;
+        // Providers' native sizes round the ratio a little (832x1216 for 2:3, 1344x768 for 16:9).
+        var sameShape = RatioDistance(best.Value, asked) < 0.03;
         var sameArea = Math.Abs(Math.Log((double)w * h / ((double)width * height))) < 0.1;
         var adjustment = (sameShape, sameArea) switch
         {

@@ -177,7 +177,9 @@ public sealed partial class JobRequestValidator(ProviderCatalog catalog)
         if (providerId is null && modelId is not null)
         {
             var slash = modelId.IndexOf('/');
-            if (slash > 0)
+            // "provider/model" only when the prefix names a provider: Hub-style model ids
+            // ("stabilityai/stable-diffusion-xl-base-1.0") contain a slash of their own.
+            if (slash > 0 && catalog.Find(modelId[..slash]) is not null)
             {
                 providerId = modelId[..slash];
                 modelId = modelId[(slash + 1)..];

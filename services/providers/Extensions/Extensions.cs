@@ -57,6 +57,14 @@ public static class Extensions
 
         // Every adapter this build knows; Provider:Id picks the one this process serves.
         services.AddSingleton<IImageProviderAdapter, BuiltinProviderAdapter>();
+        services.AddOpenAiProvider();
+        services.AddStabilityProvider();
+        services.AddHuggingFaceProvider();
+        services.AddArkProvider();
+        services.AddGoogleProvider();
+        services.AddCloudflareProvider();
+        services.AddAutomatic1111Provider();
+        services.AddUnsplashProvider();
         services.AddSingleton<ProviderAdapterRegistry>();
 
         // The orchestrator lists a provider as available from these reports. Without Redis the worker still

@@ -15,7 +15,7 @@ const byBase64 = await client.images.generate({
 out.b64_lengths = byBase64.data.map((d) => Buffer.from(d.b64_json, "base64").length);
 
 try {
-  await client.images.generate({ model: "dall-e-3", prompt: "a paper crane" });
+  await client.images.generate({ model: "midjourney-v7", prompt: "a paper crane" });
   out.error = null;
 } catch (e) {
   out.error = { status: e.status, message: e.message, code: e.code, param: e.param, type: e.type };

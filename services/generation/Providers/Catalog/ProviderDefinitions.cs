@@ -6,5 +6,13 @@ public static class ProviderDefinitions
     public static readonly IReadOnlyList<ProviderDescriptor> All =
     [
         BuiltinProvider.Descriptor,
+        OpenAiProvider.Descriptor,
+        StabilityProvider.Descriptor,
+        HuggingFaceProvider.Descriptor,
+        ArkProvider.Descriptor,
+        GoogleProvider.Descriptor,
+        CloudflareProvider.Descriptor,
+        Automatic1111Provider.Descriptor,
+        UnsplashProvider.Descriptor,
     ];
 }
