@@ -3,6 +3,7 @@ using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using ImageGen.Providers.Tests.Fakes;
 using ImageGen.Testing;
 
 namespace ImageGen.EndToEnd.Tests;
@@ -14,7 +15,7 @@ namespace ImageGen.EndToEnd.Tests;
 /// </summary>
 public sealed class ImageGenSystem : IAsyncLifetime
 {
-    private static readonly string[] Services = ["storage", "generation", "provider-builtin", "stats", "gateway"];
+    private static readonly string[] Services = ["storage", "generation", "provider-builtin", "provider-openai", "stats", "gateway"];
     private static readonly TimeSpan StartupTimeout = TimeSpan.FromMinutes(4);
 
     private TemporaryDatabase? _jobsDb;
@@ -24,6 +25,9 @@ public sealed class ImageGenSystem : IAsyncLifetime
 
     public HttpClient Gateway { get; private set; } = null!;
 
+    /// <summary>OpenAI's API as a fake on loopback: the system's openai worker talks to it.</summary>
+    public OpenAiFake OpenAi { get; private set; } = null!;
+
     public string StorageRoot => _storageRoot!;
 
     public async Task InitializeAsync()
@@ -31,6 +35,7 @@ public sealed class ImageGenSystem : IAsyncLifetime
         _jobsDb = await TemporaryDatabase.CreateAsync("e2e");
         _statsDb = await TemporaryDatabase.CreateAsync("e2estats");
         _storageRoot = Directory.CreateTempSubdirectory("imagegen-e2e-").FullName;
+        OpenAi = await OpenAiFake.StartAsync();
 
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageGen_AppHost>(
         [
@@ -40,6 +45,12 @@ public sealed class ImageGenSystem : IAsyncLifetime
             $"ConnectionStrings:redis={TestInfrastructure.Redis}",
             $"Storage:RootPath={_storageRoot}",
             "Gateway:Port=0",
+            "Providers:Enabled:0=builtin",
+            "Providers:Enabled:1=openai",
+            $"Providers:openai:BaseUrl={OpenAi.BaseUrl}",
+            $"Providers:openai:ApiKey={OpenAiFake.Key}",
+            // The fake serves DALL·E result URLs on loopback, which the fetcher otherwise refuses.
+            $"Providers:Fetch:AllowedHosts:0={OpenAi.Server.HostAndPort}",
         ]);
 
         _app = await builder.BuildAsync();
@@ -91,6 +102,11 @@ public sealed class ImageGenSystem : IAsyncLifetime
         if (_storageRoot is not null)
         {
             Directory.Delete(_storageRoot, recursive: true);
+        }
+
+        if (OpenAi is not null)
+        {
+            await OpenAi.DisposeAsync();
         }
     }
 }

@@ -22,7 +22,7 @@ public class Refusing_bad_input_at_the_gateway(ImageGenSystem system)
         { """{"prompt":"fox","size":"99999x2"}""", HttpStatusCode.BadRequest, "width 64-4096" },
         { """{"prompt":"fox","provider":"midjourney"}""", HttpStatusCode.BadRequest, "unknown provider 'midjourney'" },
         { """{"prompt":"fox","model":"midjourney-v7"}""", HttpStatusCode.BadRequest, "unknown model 'midjourney-v7'" },
-        { """{"prompt":"fox","model":"openai/dall-e-3"}""", HttpStatusCode.BadRequest, "No worker for provider 'openai' is running" },
+        { """{"prompt":"fox","model":"stability/core"}""", HttpStatusCode.BadRequest, "No worker for provider 'stability' is running" },
         { JsonSerializer.Serialize(new { prompt = "fox", negative_prompt = new string('n', 1_100_000) }), HttpStatusCode.RequestEntityTooLarge, "at most 1048576 bytes" },
     };
 
