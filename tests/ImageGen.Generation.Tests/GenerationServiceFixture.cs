@@ -29,6 +29,9 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
 
     public static readonly string SealingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>Every cancellation a worker would hear of, by job id.</summary>
+    public readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, GenerationCanceled> Cancellations = new();
+
     /// <summary>Every command the stand-in worker took off the queue, by job id.</summary>
     public readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, GenerateImage> Commands = new();
 
@@ -41,6 +44,11 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
         {
             cfg.Host(new Uri(TestInfrastructure.RabbitMqFor("generation")));
             cfg.ReceiveEndpoint(ProviderQueues.For("builtin"), e => e.Handler<GenerateImage>(AnswerAsWorker));
+            cfg.ReceiveEndpoint("generation-tests-cancellations", e => e.Handler<GenerationCanceled>(context =>
+            {
+                Cancellations[context.Message.JobId] = context.Message;
+                return Task.CompletedTask;
+            }));
         });
         await _worker.StartAsync();
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using ImageGen.Generation.Data;
 using ImageGen.Generation.Model;
+using ImageGen.Generation.Notifications;
 using ImageGen.Generation.Validation;
 using ImageGen.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -32,6 +33,11 @@ public static class JobsApi
         api.MapGet("/{id}", GetJob)
             .WithName("GetJob")
             .WithSummary("Get a job: status, attempts, error and image URLs");
+
+        api.MapPost("/{id}/cancel", CancelJob)
+            .WithName("CancelJob")
+            .WithSummary("Cancel a queued or running job")
+            .WithDescription("The job ends as canceled at once and its worker is told to stop. A job that has already ended answers 409.");
 
         api.MapGet("/", ListJobs)
             .WithName("ListJobs")
@@ -68,6 +74,32 @@ public static class JobsApi
     {
         var job = Guid.TryParse(id, out var jobId) ? await jobs.GetAsync(jobId, JobService.AnonymousOwner, cancellationToken) : null;
         return job is null ? JobNotFound(id) : TypedResults.Ok(JobView.From(job, urls));
+    }
+
+    public static async Task<Results<Ok<JobView>, ProblemHttpResult>> CancelJob(
+        string id, JobRepository jobs, JobCompletionNotifier notifier, PublicUrls urls, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var jobId))
+        {
+            return JobNotFound(id);
+        }
+
+        var (job, canceled) = await jobs.CancelAsync(jobId, JobService.AnonymousOwner, clock.GetUtcNow(), cancellationToken);
+        if (job is null)
+        {
+            return JobNotFound(id);
+        }
+
+        if (!canceled)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Job already ended",
+                detail: $"Job {id} has already {job.Status}; only queued or running jobs can be canceled.");
+        }
+
+        await notifier.PublishAsync(jobId);
+        return TypedResults.Ok(JobView.From(job, urls));
     }
 
     public static async Task<Results<Ok<JobPage>, ValidationProblem>> ListJobs(

@@ -93,6 +93,50 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
         return (page, new JobCursor(page[^1].CreatedAt, page[^1].Id));
     }
 
+    /// <summary>
+    /// Cancels a job that has not ended, and announces it (through the outbox, in the same transaction)
+    /// so its worker can stop. Returns the job as it is afterwards (null when there is no such job) and
+    /// whether this call canceled it.
+    /// </summary>
+    public async Task<(Job? Job, bool Canceled)> CancelAsync(Guid id, string owner, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        string? provider = null;
+        var attempt = 1;
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await using (var update = new NpgsqlCommand(
+                "UPDATE jobs SET status = 'canceled', completed_at = $3, updated_at = $3 WHERE id = $1 AND owner = $2 AND status IN ('queued', 'running') RETURNING provider, GREATEST(attempts, 1)",
+                connection,
+                transaction))
+            {
+                update.Parameters.AddWithValue(id);
+                update.Parameters.AddWithValue(owner);
+                update.Parameters.AddWithValue(now);
+                await using var reader = await update.ExecuteReaderAsync(cancellationToken);
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    provider = reader.GetString(0);
+                    attempt = reader.GetInt32(1);
+                }
+            }
+
+            if (provider is not null)
+            {
+                await OutboxWriter.EnqueueAsync(connection, transaction, OutboxWriter.Publish, new GenerationCanceled(id, attempt, provider, now), cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        if (provider is not null)
+        {
+            outboxSignal.Notify();
+        }
+
+        return (await GetAsync(id, owner, cancellationToken), provider is not null);
+    }
+
     /// <summary>Records that a worker took the attempt. Ignored once the job is past it.</summary>
     public async Task MarkRunningAsync(Guid id, int attempt, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {

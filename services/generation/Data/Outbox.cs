@@ -32,6 +32,9 @@ public sealed class OutboxSignal
 
 public static class OutboxWriter
 {
+    /// <summary>Destination of an event published to every subscriber rather than sent to one queue.</summary>
+    public const string Publish = "";
+
     public static async Task EnqueueAsync<T>(NpgsqlConnection connection, NpgsqlTransaction transaction, string destination, T message, CancellationToken cancellationToken)
         where T : class
     {
@@ -112,13 +115,21 @@ public sealed class OutboxDispatcher(
 
         await using var scope = scopeFactory.CreateAsyncScope();
         var endpoints = scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>();
+        var publisher = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
         foreach (var row in rows)
         {
             ActivityContext.TryParse(row.TraceParent, null, out var parent);
             using var activity = Activities.StartActivity("outbox send", ActivityKind.Producer, parent);
             var message = JsonSerializer.Deserialize(row.Payload, MessageTypes[row.Type], JobRepository.Json)!;
-            var endpoint = await endpoints.GetSendEndpoint(new Uri($"queue:{row.Destination}"));
-            await endpoint.Send(message, MessageTypes[row.Type], cancellationToken);
+            if (row.Destination == OutboxWriter.Publish)
+            {
+                await publisher.Publish(message, MessageTypes[row.Type], cancellationToken);
+            }
+            else
+            {
+                var endpoint = await endpoints.GetSendEndpoint(new Uri($"queue:{row.Destination}"));
+                await endpoint.Send(message, MessageTypes[row.Type], cancellationToken);
+            }
         }
 
         await using (var delete = new NpgsqlCommand("DELETE FROM outbox WHERE id = ANY($1)", connection, transaction))

@@ -89,3 +89,13 @@ public record ImageGenerationFailed(
     DateTimeOffset CompletedAt,
     int? RetryAfterSeconds = null,
     decimal? CostUsd = null);
+
+/// <summary>
+/// Event: the caller canceled the job. Workers stop the attempt if they are still on it and cancel the
+/// provider's own task where the provider supports that; an outcome that still arrives is ignored.
+/// </summary>
+public record GenerationCanceled(
+    Guid JobId,
+    int Attempt,
+    string Provider,
+    DateTimeOffset CanceledAt);
