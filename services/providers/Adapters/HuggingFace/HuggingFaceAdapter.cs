@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ImageGen.Providers.Adapters.Http;
@@ -57,7 +56,7 @@ public sealed partial class HuggingFaceAdapter(
         // Buffered whole (so the client's timeout covers the body too), but never more than an image may be.
         client.MaxResponseContentBufferSize = limits.CurrentValue.MaxBytes;
         var perImageUsd = request.EstimatedCostUsd / request.Count;
-        var images = await GenerateEachAsync(
+        var images = await OneImagePerCall.GenerateEachAsync(
             request.Count, perImageUsd,
             (index, ct) => GenerateOneAsync(client, key, request, model, request.Seed + index, waitForModel, ct),
             cancellationToken);
@@ -181,56 +180,6 @@ public sealed partial class HuggingFaceAdapter(
         if (request.InputImages.Count > 0)
         {
             throw ProviderException.InvalidRequest($"The {Name} adapter generates from text only; input images are not supported.");
-        }
-    }
-
-    /// <summary>
-    /// Makes <paramref name="count"/> one-image calls at once. The first failure cancels the calls still running
-    /// and is what the job reports, carrying what the calls already made cost (they are paid for either way).
-    /// </summary>
-    private static async Task<ProviderImage[]> GenerateEachAsync(
-        int count, decimal? perImageUsd, Func<int, CancellationToken, Task<ProviderImage>> generate, CancellationToken cancellationToken)
-    {
-        using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Exception? firstFailure = null;
-        var made = 0;
-
-        async Task<ProviderImage> One(int index)
-        {
-            try
-            {
-                var image = await generate(index, failFast.Token);
-                Interlocked.Increment(ref made);
-                return image;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !failFast.IsCancellationRequested)
-            {
-                Interlocked.CompareExchange(ref firstFailure, ex, null);
-                await failFast.CancelAsync();
-                throw;
-            }
-        }
-
-        var calls = Enumerable.Range(0, count).Select(One).ToArray();
-        try
-        {
-            return await Task.WhenAll(calls);
-        }
-        catch when (firstFailure is not null && !cancellationToken.IsCancellationRequested)
-        {
-            var spent = (perImageUsd ?? 0m) * Volatile.Read(ref made);
-            if (firstFailure is ProviderException failure && spent > 0m)
-            {
-                throw new ProviderException(failure.Code, failure.Message, failure.Retryable, failure.InnerException)
-                {
-                    RetryAfter = failure.RetryAfter,
-                    CostUsd = spent + (failure.CostUsd ?? 0m),
-                };
-            }
-
-            // Not whichever canceled sibling Task.WhenAll happens to report first.
-            ExceptionDispatchInfo.Throw(firstFailure);
-            throw;
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Runtime.ExceptionServices;
 using ImageGen.Providers.Adapters.Http;
 using Microsoft.Extensions.Options;
 
@@ -70,7 +69,7 @@ public sealed class StabilityAdapter(IHttpClientFactory http, IOptionsMonitor<Re
         // Buffered whole (so the client's timeout covers the body too), but never more than an image may be.
         client.MaxResponseContentBufferSize = limits.CurrentValue.MaxBytes;
         var perImageUsd = request.EstimatedCostUsd / request.Count;
-        var images = await GenerateEachAsync(
+        var images = await OneImagePerCall.GenerateEachAsync(
             request.Count, perImageUsd,
             (index, ct) => GenerateOneAsync(client, key, request, model, endpoint, format, SeedFor(request.Seed, index), perImageUsd, ct),
             cancellationToken);
@@ -186,54 +185,4 @@ public sealed class StabilityAdapter(IHttpClientFactory http, IOptionsMonitor<Re
 
     // 0 leaves every call's seed to the provider; otherwise seed + index, wrapping past MaxSeed to 1 (0 would mean random).
     internal static long SeedFor(long seed, int index) => seed == 0 ? 0 : 1 + ((seed - 1 + index) % MaxSeed);
-
-    /// <summary>
-    /// Makes <paramref name="count"/> one-image calls at once. The first failure cancels the calls still running
-    /// and is what the job reports, carrying what the calls already made cost (they are paid for either way).
-    /// </summary>
-    private static async Task<ProviderImage[]> GenerateEachAsync(
-        int count, decimal? perImageUsd, Func<int, CancellationToken, Task<ProviderImage>> generate, CancellationToken cancellationToken)
-    {
-        using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Exception? firstFailure = null;
-        var made = 0;
-
-        async Task<ProviderImage> One(int index)
-        {
-            try
-            {
-                var image = await generate(index, failFast.Token);
-                Interlocked.Increment(ref made);
-                return image;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !failFast.IsCancellationRequested)
-            {
-                Interlocked.CompareExchange(ref firstFailure, ex, null);
-                await failFast.CancelAsync();
-                throw;
-            }
-        }
-
-        var calls = Enumerable.Range(0, count).Select(One).ToArray();
-        try
-        {
-            return await Task.WhenAll(calls);
-        }
-        catch when (firstFailure is not null && !cancellationToken.IsCancellationRequested)
-        {
-            var spent = (perImageUsd ?? 0m) * Volatile.Read(ref made);
-            if (firstFailure is ProviderException failure && spent > 0m)
-            {
-                throw new ProviderException(failure.Code, failure.Message, failure.Retryable, failure.InnerException)
-                {
-                    RetryAfter = failure.RetryAfter,
-                    CostUsd = spent + (failure.CostUsd ?? 0m),
-                };
-            }
-
-            // Not whichever canceled sibling Task.WhenAll happens to report first.
-            ExceptionDispatchInfo.Throw(firstFailure);
-            throw;
-        }
-    }
 }
