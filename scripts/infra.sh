@@ -68,9 +68,11 @@ pg_up() {
 redis_up() {
   if redis-cli -h 127.0.0.1 -p "${REDIS_PORT}" ping >/dev/null 2>&1; then return; fi
   log "starting Redis on port ${REDIS_PORT}"
-  mkdir -p /tmp/imagegen-redis
-  redis-server --daemonize yes --port "${REDIS_PORT}" --bind 127.0.0.1 --dir /tmp/imagegen-redis \
-    --pidfile /tmp/imagegen-redis/redis.pid --logfile /tmp/imagegen-redis/redis.log --save "" --appendonly no
+  # Append-only file: pending provider polls live in Redis and must survive a Redis restart.
+  local dir="${IMAGEGEN_DATA:-/var/tmp/imagegen}/redis"
+  mkdir -p "${dir}"
+  redis-server --daemonize yes --port "${REDIS_PORT}" --bind 127.0.0.1 --dir "${dir}" \
+    --pidfile "${dir}/redis.pid" --logfile "${dir}/redis.log" --save "" --appendonly yes --appendfsync everysec
   for _ in $(seq 1 50); do
     redis-cli -h 127.0.0.1 -p "${REDIS_PORT}" ping >/dev/null 2>&1 && return
     sleep 0.1
