@@ -15,6 +15,7 @@ public class Starting_a_worker
         using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
             b.UseSetting("ConnectionStrings:messaging", TestInfrastructure.RabbitMqFor("providers"));
+            b.UseSetting("ConnectionStrings:redis", TestInfrastructure.Redis);
             b.UseSetting("Provider:Id", providerId);
         });
 
@@ -33,6 +34,7 @@ public class Starting_a_worker
         using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
             b.UseSetting("ConnectionStrings:messaging", TestInfrastructure.RabbitMqFor("providers"));
+            b.UseSetting("ConnectionStrings:redis", TestInfrastructure.Redis);
             b.UseSetting(key, value);
         });
 

@@ -1,9 +1,11 @@
 using ImageGen.Contracts;
 using ImageGen.Providers.Adapters;
 using ImageGen.Providers.Credentials;
+using ImageGen.Providers.Polling;
 using ImageGen.Providers.Storage;
 using MassTransit;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace ImageGen.Providers.Consumers;
 
@@ -15,6 +17,8 @@ namespace ImageGen.Providers.Consumers;
 /// <remarks>
 /// The provider key for the attempt (<see cref="ProviderCredentials"/>) lives only in this call: it goes
 /// to the adapter in the request and is scrubbed from any failure message before that is logged or published.
+/// An asynchronous provider (<see cref="IAsyncImageProviderAdapter"/>) is only submitted to here: the running task
+/// goes into the poll schedule (<see cref="ProviderPollSchedule"/>) and <see cref="ProviderPollScheduler"/> ends the attempt.
 /// A redelivered command is harmless: the images are stored again under the same content-derived keys
 /// (the built-in renderer is deterministic) and the orchestrator ignores outcomes of attempts it has closed.
 /// </remarks>
@@ -24,13 +28,16 @@ public sealed partial class GenerateImageConsumer(
     IImageStore store,
     IOptions<ProviderWorkerOptions> options,
     TimeProvider time,
-    ILogger<GenerateImageConsumer> logger) : IConsumer<GenerateImage>
+    ILogger<GenerateImageConsumer> logger,
+    ProviderPollSchedule? polls = null) : IConsumer<GenerateImage>
 {
     public async Task Consume(ConsumeContext<GenerateImage> context)
     {
         var command = context.Message;
         var cancellationToken = context.CancellationToken;
         var startedAt = time.GetUtcNow();
+        var attempt = AttemptIdentity.Of(command, startedAt);
+        var outcomes = new OutcomePublisher(store, context, time);
         using var scope = logger.BeginScope(new Dictionary<string, object>
         {
             ["JobId"] = command.JobId,
@@ -44,34 +51,32 @@ public sealed partial class GenerateImageConsumer(
         {
             var adapter = SelectAdapter(command);
             credential = credentials.Resolve(command, adapter);
-            var result = await adapter.GenerateAsync(ToRequest(command, credential), cancellationToken);
-            if (result.Images.Count == 0)
+            var request = ToRequest(command, credential);
+            ProviderResult result;
+            if (adapter is IAsyncImageProviderAdapter asynchronous)
             {
-                throw new ProviderException(ErrorCodes.ProviderUnavailable, "The provider answered without any image.", retryable: true);
+                var submission = await asynchronous.SubmitAsync(request, cancellationToken);
+                if (submission.Result is null)
+                {
+                    // The command is done with: the schedule, not this thread, waits for the provider.
+                    await ScheduleAsync(command, attempt, submission);
+                    return;
+                }
+
+                result = submission.Result;
+            }
+            else
+            {
+                result = await adapter.GenerateAsync(request, cancellationToken);
             }
 
-            var images = new List<GeneratedImage>(result.Images.Count);
-            foreach (var image in result.Images)
-            {
-                await using var content = await image.OpenReadAsync(cancellationToken);
-                var stored = await store.PutAsync(content, image.ContentType, cancellationToken);
-                images.Add(new GeneratedImage(stored.Key, image.Width, image.Height, stored.ContentType, stored.Size, stored.Sha256, image.Attribution));
-            }
-
-            var completedAt = time.GetUtcNow();
-            await context.Publish(
-                new ImageGenerationSucceeded(command.JobId, command.Attempt, command.Owner, command.Provider, result.Model, images,
-                    command.RequestedAt, startedAt, completedAt, result.CostUsd ?? command.EstimatedCostUsd),
-                cancellationToken);
-            LogSucceeded(images.Count, result.Model, (completedAt - startedAt).TotalMilliseconds);
+            var images = await outcomes.SucceededAsync(attempt, result, cancellationToken);
+            LogSucceeded(images.Count, result.Model, (time.GetUtcNow() - startedAt).TotalMilliseconds);
         }
         catch (ProviderException ex)
         {
-            // Adapters clean provider messages already; this catches a key echoed in any form they missed.
-            var message = ProviderMessage.Redact(ex.Message, credential);
+            var message = await outcomes.FailedAsync(attempt, ex, credential, cancellationToken);
             LogProviderFailed(ex.Code, ex.Retryable, message);
-            var retryAfter = ex.RetryAfter is { } wait ? (int)Math.Ceiling(wait.TotalSeconds) : (int?)null;
-            await PublishFailed(context, startedAt, ex.Code, message, ex.Retryable, retryAfter, ex.CostUsd);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -91,8 +96,38 @@ public sealed partial class GenerateImageConsumer(
             var message = transient
                 ? "The image could not be stored because a service it needs was unavailable; try again shortly."
                 : "The worker failed unexpectedly while making or storing the image.";
-            await PublishFailed(context, startedAt, ErrorCodes.Internal, message, retryable: transient);
+            await outcomes.FailedAsync(attempt, ErrorCodes.Internal, message, retryable: transient, cancellationToken);
         }
+    }
+
+    private async Task ScheduleAsync(GenerateImage command, AttemptIdentity attempt, ProviderSubmission submission)
+    {
+        if (polls is null)
+        {
+            throw ProviderException.Internal(
+                $"The provider '{command.Provider}' works asynchronously, but this worker has no poll schedule (services.AddProviderPolling()).");
+        }
+
+        var task = new PendingProviderTask(
+            command.JobId, command.Attempt, command.Owner, command.Provider, command.Model, command.RequestedAt, attempt.StartedAt,
+            command.EstimatedCostUsd, submission.TaskId!, submission.State,
+            // Sealed as it came, never the opened key: the schedule is readable by anyone with access to Redis.
+            command.SealedCredential, PollCount: 0, Deadline: polls.DeadlineFor(command.Provider, attempt.StartedAt));
+        try
+        {
+            await polls.AddAsync(task, time.GetUtcNow() + submission.NextPollIn);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The provider has the work, but no worker would ever ask about it. Retrying the command would submit
+            // (and pay for) it twice; the orchestrator decides whether another attempt is worth it.
+            LogNotScheduled(ex, submission.TaskId!);
+            throw new ProviderException(ErrorCodes.Internal,
+                "The provider accepted the task, but the worker could not schedule polls for it (its Redis was unavailable); try again shortly.",
+                retryable: true);
+        }
+
+        LogScheduled(submission.TaskId!, submission.NextPollIn.TotalSeconds);
     }
 
     private IImageProviderAdapter SelectAdapter(GenerateImage command)
@@ -124,17 +159,6 @@ public sealed partial class GenerateImageConsumer(
         };
     }
 
-    private Task PublishFailed(
-        ConsumeContext<GenerateImage> context, DateTimeOffset startedAt, string code, string message, bool retryable,
-        int? retryAfterSeconds = null, decimal? costUsd = null)
-    {
-        var command = context.Message;
-        return context.Publish(
-            new ImageGenerationFailed(command.JobId, command.Attempt, command.Owner, command.Provider, command.Model, code, message, retryable,
-                command.RequestedAt, startedAt, time.GetUtcNow(), retryAfterSeconds, costUsd),
-            context.CancellationToken);
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Stored {Count} image(s) from model {Model} in {ElapsedMs:F0} ms")]
     private partial void LogSucceeded(int count, string model, double elapsedMs);
 
@@ -144,6 +168,12 @@ public sealed partial class GenerateImageConsumer(
     // MassTransit logs the exception itself when it schedules the retry.
     [LoggerMessage(Level = LogLevel.Warning, Message = "Transient {ExceptionType}; retry {Retry} of the command follows")]
     private partial void LogWillRetry(string exceptionType, int retry);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Submitted provider task {ProviderTaskId}; first poll in {Seconds:F1} s")]
+    private partial void LogScheduled(string providerTaskId, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Provider task {ProviderTaskId} could not be scheduled for polling")]
+    private partial void LogNotScheduled(Exception exception, string providerTaskId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Attempt failed unexpectedly (transient: {Transient})")]
     private partial void LogUnexpected(Exception exception, bool transient);

@@ -21,13 +21,22 @@ public sealed class ProviderCredentials(CredentialSealer sealer, IOptionsMonitor
     public string? Resolve(GenerateImage command, IImageProviderAdapter adapter)
     {
         ArgumentNullException.ThrowIfNull(command);
+        return Resolve(command.SealedCredential, command.JobId, command.Provider, adapter);
+    }
+
+    /// <summary>
+    /// The same decision from the parts of a command kept between polls of an asynchronous provider: the
+    /// sealed key as it came (never the opened one), the job and the provider it is bound to.
+    /// </summary>
+    public string? Resolve(string? sealedCredential, Guid jobId, string provider, IImageProviderAdapter adapter)
+    {
         ArgumentNullException.ThrowIfNull(adapter);
-        if (!string.IsNullOrEmpty(command.SealedCredential))
+        if (!string.IsNullOrEmpty(sealedCredential))
         {
             try
             {
                 // Bound to this job and provider: a key sealed for another job does not open here.
-                return sealer.Unseal(command.SealedCredential, command.JobId, command.Provider);
+                return sealer.Unseal(sealedCredential, jobId, provider);
             }
             catch (CryptographicException)
             {

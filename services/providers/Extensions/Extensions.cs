@@ -65,6 +65,7 @@ public static class Extensions
         services.AddCloudflareProvider();
         services.AddAutomatic1111Provider();
         services.AddUnsplashProvider();
+        services.AddDashScopeProvider();
         services.AddSingleton<ProviderAdapterRegistry>();
 
         // The orchestrator lists a provider as available from these reports. Without Redis the worker still

@@ -14,5 +14,6 @@ public static class ProviderDefinitions
         CloudflareProvider.Descriptor,
         Automatic1111Provider.Descriptor,
         UnsplashProvider.Descriptor,
+        DashScopeProvider.Descriptor,
     ];
 }
