@@ -15,7 +15,7 @@ namespace ImageGen.EndToEnd.Tests;
 /// </summary>
 public sealed class ImageGenSystem : IAsyncLifetime
 {
-    private static readonly string[] Services = ["storage", "generation", "provider-builtin", "provider-openai", "stats", "gateway"];
+    private static readonly string[] Services = ["storage", "generation", "provider-builtin", "provider-openai", "provider-dashscope", "stats", "gateway"];
     private static readonly TimeSpan StartupTimeout = TimeSpan.FromMinutes(4);
 
     private TemporaryDatabase? _jobsDb;
@@ -28,6 +28,9 @@ public sealed class ImageGenSystem : IAsyncLifetime
     /// <summary>OpenAI's API as a fake on loopback: the system's openai worker talks to it.</summary>
     public OpenAiFake OpenAi { get; private set; } = null!;
 
+    /// <summary>DashScope's asynchronous task API as a fake: the system's dashscope worker submits and polls it.</summary>
+    public FakeProviderServer DashScope { get; private set; } = null!;
+
     public string StorageRoot => _storageRoot!;
 
     public async Task InitializeAsync()
@@ -36,6 +39,7 @@ public sealed class ImageGenSystem : IAsyncLifetime
         _statsDb = await TemporaryDatabase.CreateAsync("e2estats");
         _storageRoot = Directory.CreateTempSubdirectory("imagegen-e2e-").FullName;
         OpenAi = await OpenAiFake.StartAsync();
+        DashScope = await DashScopeFake.StartAsync();
 
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageGen_AppHost>(
         [
@@ -49,8 +53,15 @@ public sealed class ImageGenSystem : IAsyncLifetime
             "Providers:Enabled:1=openai",
             $"Providers:openai:BaseUrl={OpenAi.BaseUrl}",
             $"Providers:openai:ApiKey={OpenAiFake.Key}",
-            // The fake serves DALL·E result URLs on loopback, which the fetcher otherwise refuses.
+            "Providers:Enabled:2=dashscope",
+            $"Providers:dashscope:BaseUrl={DashScope.Url("api/v1")}",
+            $"Providers:dashscope:ApiKey={DashScopeFake.ApiKey}",
+            // Polls at the provider's cadence would make a slow test; the schedule is what is under test.
+            "Providers:dashscope:Options:PollInterval=00:00:00.200",
+            "Providers:dashscope:Options:MaxPollInterval=00:00:00.500",
+            // The fakes serve result URLs on loopback, which the fetcher otherwise refuses.
             $"Providers:Fetch:AllowedHosts:0={OpenAi.Server.HostAndPort}",
+            $"Providers:Fetch:AllowedHosts:1={DashScope.HostAndPort}",
         ]);
 
         _app = await builder.BuildAsync();
@@ -107,6 +118,11 @@ public sealed class ImageGenSystem : IAsyncLifetime
         if (OpenAi is not null)
         {
             await OpenAi.DisposeAsync();
+        }
+
+        if (DashScope is not null)
+        {
+            await DashScope.DisposeAsync();
         }
     }
 }

@@ -43,6 +43,17 @@ public sealed class BusObserver : IAsyncDisposable
         await endpoint.Send(command);
     }
 
+    public Task PublishAsync<T>(T message) where T : class => _bus!.Publish(message);
+
+    /// <summary>Every event recorded so far about the job.</summary>
+    public IReadOnlyList<object> EventsOf(Guid jobId)
+    {
+        lock (_gate)
+        {
+            return _events.Where(e => JobOf(e) == jobId).ToList();
+        }
+    }
+
     /// <summary>Waits until <paramref name="outcomes"/> outcome events of the job have arrived, then returns all its events.</summary>
     public async Task<IReadOnlyList<object>> OutcomesOfAsync(Guid jobId, int outcomes = 1)
     {

@@ -1,5 +1,6 @@
 using ImageGen.Contracts;
 using ImageGen.Providers.Adapters;
+using ImageGen.Providers.Cancellation;
 using ImageGen.Providers.Credentials;
 using ImageGen.Providers.Polling;
 using ImageGen.Providers.Storage;
@@ -29,12 +30,16 @@ public sealed partial class GenerateImageConsumer(
     IOptions<ProviderWorkerOptions> options,
     TimeProvider time,
     ILogger<GenerateImageConsumer> logger,
+    InFlightAttempts inFlight,
     ProviderPollSchedule? polls = null) : IConsumer<GenerateImage>
 {
     public async Task Consume(ConsumeContext<GenerateImage> context)
     {
         var command = context.Message;
-        var cancellationToken = context.CancellationToken;
+        var stopping = context.CancellationToken;
+        // Tripped by the worker stopping, or by the caller canceling the job (GenerationCanceled).
+        using var running = inFlight.Begin(command.JobId, command.Attempt, stopping);
+        var cancellationToken = running.Token;
         var startedAt = time.GetUtcNow();
         var attempt = AttemptIdentity.Of(command, startedAt);
         var outcomes = new OutcomePublisher(store, context, time);
@@ -73,12 +78,17 @@ public sealed partial class GenerateImageConsumer(
             var images = await outcomes.SucceededAsync(attempt, result, cancellationToken);
             LogSucceeded(images.Count, result.Model, (time.GetUtcNow() - startedAt).TotalMilliseconds);
         }
+        catch (Exception) when (running.CanceledByCaller(stopping))
+        {
+            // The job is already canceled; whatever this attempt would report is ignored, so report nothing.
+            LogCanceled();
+        }
         catch (ProviderException ex)
         {
             var message = await outcomes.FailedAsync(attempt, ex, credential, cancellationToken);
             LogProviderFailed(ex.Code, ex.Retryable, message);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // The worker is stopping: the unacknowledged command goes back to the queue for another worker.
             throw;
@@ -158,6 +168,9 @@ public sealed partial class GenerateImageConsumer(
             InputImages = command.InputImages ?? [],
         };
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Attempt stopped: the caller canceled the job")]
+    private partial void LogCanceled();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stored {Count} image(s) from model {Model} in {ElapsedMs:F0} ms")]
     private partial void LogSucceeded(int count, string model, double elapsedMs);

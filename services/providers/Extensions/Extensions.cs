@@ -3,6 +3,7 @@ using ImageGen.Providers;
 using ImageGen.Providers.Adapters;
 using ImageGen.Providers.Adapters.Builtin;
 using ImageGen.Providers.Adapters.Http;
+using ImageGen.Providers.Cancellation;
 using ImageGen.Providers.Consumers;
 using ImageGen.Providers.Credentials;
 using ImageGen.Providers.Heartbeat;
@@ -93,17 +94,30 @@ public static class Extensions
         // Scoped like the consumer: gRPC clients from the factory are transient so their handlers can be recycled.
         services.AddScoped<IImageStore, ImageStore>();
 
+        services.AddSingleton<InFlightAttempts>();
         builder.AddMessaging(
-            x => x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>()
-                // Only on the provider's own queue, never also on a conventionally named one.
-                .ExcludeFromConfigureEndpoints(),
-            (context, cfg) => cfg.ReceiveEndpoint(ProviderQueues.For(providerId), e =>
+            x =>
             {
-                // Commands are sent to this queue by name. Binding it to the GenerateImage exchange as well
-                // would hand every published command to every provider's worker.
-                e.ConfigureConsumeTopology = false;
-                e.ConfigureConsumer<GenerateImageConsumer>(context);
-            }));
+                x.AddConsumer<GenerateImageConsumer, GenerateImageConsumerDefinition>()
+                    // Only on the provider's own queue, never also on a conventionally named one.
+                    .ExcludeFromConfigureEndpoints();
+                x.AddConsumer<GenerationCanceledConsumer>().ExcludeFromConfigureEndpoints();
+            },
+            (context, cfg) =>
+            {
+                cfg.ReceiveEndpoint(ProviderQueues.For(providerId), e =>
+                {
+                    // Commands are sent to this queue by name. Binding it to the GenerateImage exchange as well
+                    // would hand every published command to every provider's worker.
+                    e.ConfigureConsumeTopology = false;
+                    e.ConfigureConsumer<GenerateImageConsumer>(context);
+                });
+
+                // A queue of this process's own (deleted when it stops): only the instance running an
+                // attempt can stop it, so every instance must hear every cancel.
+                cfg.ReceiveEndpoint(new TemporaryEndpointDefinition($"{ProviderQueues.For(providerId)}-cancellations"), e =>
+                    e.ConfigureConsumer<GenerationCanceledConsumer>(context));
+            });
     }
 
     /// <summary>Refuses to start a worker for a provider no adapter implements, instead of failing every command.</summary>

@@ -130,7 +130,8 @@ public sealed class ProviderPollSchedule(IConnectionMultiplexer redis, IConfigur
     public async Task<DateTimeOffset?> DueAsync(string provider, string key) =>
         await Database.SortedSetScoreAsync(ScheduleKey(provider), key) is { } score ? DateTimeOffset.FromUnixTimeMilliseconds((long)score) : null;
 
-    private async Task<bool> RemoveAsync(string provider, string key)
+    /// <summary>Takes the task with this key ("{jobId:N}:{attempt}") out of the schedule; false when it was not there.</summary>
+    public async Task<bool> RemoveAsync(string provider, string key)
     {
         var transaction = Database.CreateTransaction();
         var removed = transaction.SortedSetRemoveAsync(ScheduleKey(provider), key);

@@ -66,6 +66,12 @@ public sealed class SyncJsonTestAdapter(string providerId, IHttpClientFactory ht
             var request = await http.ReadFromJsonAsync<FakeRequest>(ProviderHttp.SnakeCaseJson);
             var prompt = request?.Prompt ?? string.Empty;
             var token = http.Headers.Authorization.ToString().Replace("Bearer ", string.Empty, StringComparison.Ordinal);
+            if (prompt.Contains("hang", StringComparison.Ordinal))
+            {
+                // A provider that never answers: only the caller giving up ends the request.
+                await Task.Delay(Timeout.Infinite, http.HttpContext.RequestAborted);
+            }
+
             if (prompt.Contains("refuse-auth", StringComparison.Ordinal))
             {
                 // Like OpenAI, echo the key that was sent.
