@@ -58,6 +58,8 @@ pg_up() {
       IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${DB_USER}') THEN
         CREATE ROLE ${DB_USER} LOGIN CREATEDB PASSWORD '${DB_PASSWORD}';
       END IF; END \\\$\\\$;\"" >/dev/null
+  # Tests drop their throwaway databases WITH (FORCE), which may have to end an autovacuum worker.
+  sudo_if_needed su postgres -c "psql -p ${PG_PORT} -qtAc 'GRANT pg_signal_backend TO ${DB_USER}'" >/dev/null
   for db in imagegen imagegen_stats; do
     if ! sudo_if_needed su postgres -c "psql -p ${PG_PORT} -qtAc \"SELECT 1 FROM pg_database WHERE datname='${db}'\"" | grep -q 1; then
       sudo_if_needed su postgres -c "createdb -p ${PG_PORT} -O ${DB_USER} ${db}"
