@@ -30,7 +30,7 @@ public sealed record ProviderAvailability(ProviderDescriptor Provider, bool Enab
 
     public string? UnavailableReason =>
         !Enabled ? $"Provider '{Provider.Id}' is disabled by configuration (Providers:Settings:{Provider.Id}:Enabled)."
-        : !WorkerRunning ? $"No worker for provider '{Provider.Id}' is running (start provider-{Provider.Id})."
+        : !WorkerRunning ? $"No worker for provider '{Provider.Id}' is running: its operator must start provider-{Provider.Id} (locally, add '{Provider.Id}' to Providers:Enabled in the AppHost, e.g. Providers__Enabled__1={Provider.Id})."
         : !CredentialsConfigured ? $"Provider '{Provider.Id}' has no credentials: set Providers:{Provider.Id}:ApiKey on its worker, or send your own key in the X-Provider-Key header."
         : null;
 }
