@@ -1,3 +1,4 @@
+using ImageGen.ServiceDefaults.Data;
 using ImageGen.Generation.Apis;
 using ImageGen.Generation.Consumers;
 using ImageGen.Generation.Data;
@@ -28,7 +29,7 @@ public static class Extensions
         builder.AddRedisClient("redis");
 
         // Registered before the bus and the outbox dispatcher so the schema exists when they start.
-        services.AddHostedService<DatabaseMigrator>();
+        services.AddPostgresMigrations<JobRepository>();
 
         builder.AddMessaging(x => x.AddConsumer<JobOutcomeConsumer>(typeof(JobOutcomeConsumerDefinition)));
 

@@ -1,3 +1,4 @@
+using ImageGen.ServiceDefaults.Data;
 using ImageGen.ServiceDefaults.Messaging;
 using ImageGen.Stats.Consumers;
 using ImageGen.Stats.Data;
@@ -25,7 +26,7 @@ public static class Extensions
 
         // Hosted services start in registration order and before the server listens: registering the
         // migration ahead of MassTransit means no consumer and no request ever sees a missing table.
-        builder.Services.AddHostedService<DatabaseMigrationService>();
+        builder.Services.AddPostgresMigrations<OutcomeStore>();
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<OutcomeStore>();
