@@ -72,14 +72,6 @@ public sealed class Fetching_result_images : IAsyncLifetime
     private ResultImageFetcher CdnAllowed(long maxBytes = 50L * 1024 * 1024, int retries = 0, TimeSpan? timeout = null) =>
         Fetcher(maxBytes, retries, timeout, _cdn.HostAndPort);
 
-    private static async Task<byte[]> ReadAsync(ProviderImage image)
-    {
-        await using var stream = await image.OpenReadAsync(CancellationToken.None);
-        using var copy = new MemoryStream();
-        await stream.CopyToAsync(copy);
-        return copy.ToArray();
-    }
-
     [Fact]
     public async Task An_image_from_an_allowed_host_is_fetched_with_its_real_type_and_size()
     {
@@ -88,7 +80,7 @@ public sealed class Fetching_result_images : IAsyncLifetime
         var image = await fetcher.FetchAsync(_cdn.Url("mislabelled"), "Acme", CancellationToken.None);
 
         Assert.Equal(("image/jpeg", 120, 80), (image.ContentType, image.Width, image.Height));
-        Assert.Equal(Photo, await ReadAsync(image));
+        Assert.Equal(Photo, await TestImages.ReadAsync(image));
     }
 
     [Theory]
@@ -145,7 +137,7 @@ public sealed class Fetching_result_images : IAsyncLifetime
         var image = await fetcher.FetchAsync(_cdn.Url("hop/2"), "Acme", CancellationToken.None);
         var error = await Assert.ThrowsAsync<ProviderException>(() => fetcher.FetchAsync(_cdn.Url("hop/3"), "Acme", CancellationToken.None));
 
-        Assert.Equal(Photo, await ReadAsync(image));
+        Assert.Equal(Photo, await TestImages.ReadAsync(image));
         Assert.Equal(ErrorCodes.Internal, error.Code);
         Assert.Contains("redirected more than 3 times", error.Message);
         Assert.Empty(_cdn.RequestsTo("/photo.jpg").Skip(1));
@@ -172,7 +164,7 @@ public sealed class Fetching_result_images : IAsyncLifetime
 
         var image = await fetcher.FetchAsync(selfHosted, CancellationToken.None);
 
-        Assert.Equal(Photo, await ReadAsync(image));
+        Assert.Equal(Photo, await TestImages.ReadAsync(image));
     }
 
     [Fact]
@@ -182,7 +174,7 @@ public sealed class Fetching_result_images : IAsyncLifetime
 
         var image = await fetcher.FetchAsync(new Uri($"http://localhost:{_cdn.Port}/photo.jpg"), "Acme", CancellationToken.None);
 
-        Assert.Equal(Photo, await ReadAsync(image));
+        Assert.Equal(Photo, await TestImages.ReadAsync(image));
     }
 
     [Fact]
@@ -217,7 +209,7 @@ public sealed class Fetching_result_images : IAsyncLifetime
 
         var image = await fetcher.FetchAsync(_cdn.Url("large-chunked"), "Acme", CancellationToken.None);
 
-        Assert.Equal(Large, await ReadAsync(image));
+        Assert.Equal(Large, await TestImages.ReadAsync(image));
     }
 
     [Fact]
@@ -251,7 +243,7 @@ public sealed class Fetching_result_images : IAsyncLifetime
 
         var image = await fetcher.FetchAsync(_cdn.Url("flaky"), "Acme", CancellationToken.None);
 
-        Assert.Equal(Photo, await ReadAsync(image));
+        Assert.Equal(Photo, await TestImages.ReadAsync(image));
         Assert.Equal(3, _cdn.RequestsTo("/flaky").Count);
     }
 
@@ -283,7 +275,7 @@ public sealed class Fetching_result_images : IAsyncLifetime
         var image = await fetcher.FetchAsync(new ImageFetchRequest(_cdn.Url("private-photo.jpg"), "Acme") { Authorization = token }, CancellationToken.None);
         await fetcher.FetchAsync(new ImageFetchRequest(_cdn.Url("private-to-elsewhere"), "Acme") { Authorization = token }, CancellationToken.None);
 
-        Assert.Equal(Photo, await ReadAsync(image));
+        Assert.Equal(Photo, await TestImages.ReadAsync(image));
         Assert.Equal("Bearer cdn-token", Assert.Single(_cdn.RequestsTo("/private-to-elsewhere")).Header("Authorization"));
         Assert.Null(Assert.Single(_elsewhere.RequestsTo("/secret.png")).Header("Authorization"));
     }

@@ -1,3 +1,4 @@
+using ImageGen.Providers.Tests.Fakes;
 using System.Security.Cryptography;
 using ImageGen.Contracts;
 using ImageGen.Providers.Adapters;
@@ -14,14 +15,6 @@ public class The_builtin_provider
         ImageOutputFormat format = ImageOutputFormat.Png) =>
         new(Guid.NewGuid(), 1, model, "boats in a harbour at dusk", null, width, height, count, 500, format);
 
-    private static async Task<byte[]> ReadAsync(ProviderImage image)
-    {
-        await using var stream = await image.OpenReadAsync(CancellationToken.None);
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer);
-        return buffer.ToArray();
-    }
-
     [Fact]
     public async Task Makes_as_many_different_images_as_asked_for()
     {
@@ -33,7 +26,7 @@ public class The_builtin_provider
         foreach (var image in result.Images)
         {
             Assert.Equal(("image/png", 128, 96), (image.ContentType, image.Width, image.Height));
-            digests.Add(Convert.ToHexString(SHA256.HashData(await ReadAsync(image))));
+            digests.Add(Convert.ToHexString(SHA256.HashData(await TestImages.ReadAsync(image))));
         }
 
         Assert.Equal(3, digests.Distinct().Count());
@@ -45,7 +38,7 @@ public class The_builtin_provider
         var result = await _adapter.GenerateAsync(Request(count: 2, format: ImageOutputFormat.Webp), CancellationToken.None);
 
         var second = ProceduralRenderer.Render("boats in a harbour at dusk", null, 501, 128, 96, ImageOutputFormat.Webp);
-        Assert.Equal(second, await ReadAsync(result.Images[1]));
+        Assert.Equal(second, await TestImages.ReadAsync(result.Images[1]));
         Assert.Equal("image/webp", result.Images[1].ContentType);
     }
 

@@ -30,4 +30,13 @@ public static class TestImages
         using var data = bitmap.Encode(format, 90);
         return data.ToArray();
     }
+
+    /// <summary>All the bytes of an adapter's image, read as the worker's consumer reads them.</summary>
+    public static async Task<byte[]> ReadAsync(ImageGen.Providers.Adapters.ProviderImage image)
+    {
+        await using var stream = await image.OpenReadAsync(CancellationToken.None);
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer);
+        return buffer.ToArray();
+    }
 }

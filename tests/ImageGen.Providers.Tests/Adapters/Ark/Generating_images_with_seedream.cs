@@ -46,7 +46,7 @@ public sealed class Generating_images_with_seedream : IAsyncLifetime
         Assert.Equal(ArkFake.Seedream4, result.Model);
         var image = Assert.Single(result.Images);
         Assert.Equal(("image/jpeg", 960, 1280), (image.ContentType, image.Width, image.Height));
-        using var decoded = ImageAssert.Decode(await ArkTestHost.ReadAsync(image));
+        using var decoded = ImageAssert.Decode(await TestImages.ReadAsync(image));
         Assert.Equal((960, 1280), (decoded.Width, decoded.Height));
         Assert.Null(result.CostUsd);
     }

@@ -58,13 +58,5 @@ internal sealed class Automatic1111TestHost : IDisposable
             InputImages = inputImages ?? [],
         };
 
-    public static async Task<byte[]> ReadAsync(ProviderImage image)
-    {
-        await using var stream = await image.OpenReadAsync(CancellationToken.None);
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer);
-        return buffer.ToArray();
-    }
-
     public void Dispose() => _host.Dispose();
 }

@@ -47,7 +47,7 @@ public sealed class Generating_images_with_automatic1111 : IAsyncLifetime
         Assert.Equal(Automatic1111Adapter.ModelId, result.Model);
         var image = Assert.Single(result.Images);
         Assert.Equal(("image/png", 64, 96), (image.ContentType, image.Width, image.Height));
-        Assert.Equal(Automatic1111Fake.Shade(64, 96, 0), await Automatic1111TestHost.ReadAsync(image));
+        Assert.Equal(Automatic1111Fake.Shade(64, 96, 0), await TestImages.ReadAsync(image));
         Assert.Null(result.CostUsd);
     }
 
@@ -63,7 +63,7 @@ public sealed class Generating_images_with_automatic1111 : IAsyncLifetime
         for (var i = 0; i < 3; i++)
         {
             Assert.Equal((64, 96), (result.Images[i].Width, result.Images[i].Height));
-            Assert.Equal(Automatic1111Fake.Shade(64, 96, i), await Automatic1111TestHost.ReadAsync(result.Images[i]));
+            Assert.Equal(Automatic1111Fake.Shade(64, 96, i), await TestImages.ReadAsync(result.Images[i]));
         }
     }
 

@@ -51,13 +51,5 @@ internal sealed class CloudflareTestHost : IDisposable
             EstimatedCostUsd = estimatedCostUsd,
         };
 
-    public static async Task<byte[]> ReadAsync(ProviderImage image)
-    {
-        await using var stream = await image.OpenReadAsync(CancellationToken.None);
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer);
-        return buffer.ToArray();
-    }
-
     public void Dispose() => _host.Dispose();
 }

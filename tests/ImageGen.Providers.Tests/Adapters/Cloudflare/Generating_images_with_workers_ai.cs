@@ -41,7 +41,7 @@ public sealed class Generating_images_with_workers_ai : IAsyncLifetime
         Assert.Equal(CloudflareAdapter.FluxSchnell, result.Model);
         var image = Assert.Single(result.Images);
         Assert.Equal(("image/jpeg", 1024, 1024), (image.ContentType, image.Width, image.Height));
-        using var decoded = ImageAssert.Decode(await CloudflareTestHost.ReadAsync(image));
+        using var decoded = ImageAssert.Decode(await TestImages.ReadAsync(image));
         Assert.Equal((1024, 1024), (decoded.Width, decoded.Height));
     }
 

@@ -65,7 +65,7 @@ public sealed class Generating_images_with_dashscope : IAsyncLifetime
         foreach (var image in done.Result.Images)
         {
             Assert.Equal(("image/png", 960, 1440), (image.ContentType, image.Width, image.Height));
-            using var decoded = ImageAssert.Decode(await DashScopeTestHost.ReadAsync(image));
+            using var decoded = ImageAssert.Decode(await TestImages.ReadAsync(image));
             Assert.Equal((960, 1440), (decoded.Width, decoded.Height));
         }
 

@@ -66,7 +66,7 @@ public sealed class Editing_images_with_openai : IAsyncLifetime
 
         var image = Assert.Single(result.Images);
         Assert.Equal(("image/png", 1024, 1536), (image.ContentType, image.Width, image.Height));
-        using var decoded = ImageAssert.Decode(await OpenAiTestHost.ReadAsync(image));
+        using var decoded = ImageAssert.Decode(await TestImages.ReadAsync(image));
         Assert.Equal((1024, 1536), (decoded.Width, decoded.Height));
         // $5 per 1M text tokens, $10 per 1M image tokens in, $40 per 1M out.
         var expected = (OpenAiFake.TextTokens("make it night") * 5m + 2 * OpenAiFake.ImageTokensPerInput * 10m

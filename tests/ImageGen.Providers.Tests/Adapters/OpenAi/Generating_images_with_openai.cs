@@ -54,7 +54,7 @@ public sealed class Generating_images_with_openai : IAsyncLifetime
         foreach (var image in result.Images)
         {
             Assert.Equal(("image/jpeg", 1024, 1536), (image.ContentType, image.Width, image.Height));
-            using var decoded = ImageAssert.Decode(await OpenAiTestHost.ReadAsync(image));
+            using var decoded = ImageAssert.Decode(await TestImages.ReadAsync(image));
             Assert.Equal((1024, 1536), (decoded.Width, decoded.Height));
         }
     }
@@ -167,7 +167,7 @@ public sealed class Generating_images_with_openai : IAsyncLifetime
 
         var image = Assert.Single(result.Images);
         Assert.Equal(("image/png", 1024, 1024), (image.ContentType, image.Width, image.Height));
-        using var decoded = ImageAssert.Decode(await OpenAiTestHost.ReadAsync(image));
+        using var decoded = ImageAssert.Decode(await TestImages.ReadAsync(image));
         Assert.Equal(1024, decoded.Width);
         var download = Assert.Single(_fake.Server.Requests, r => r.Path.StartsWith("/files/", StringComparison.Ordinal));
         Assert.Equal("GET", download.Method);
