@@ -35,6 +35,7 @@ var generation = builder.AddProject<Projects.ImageGen_Generation>("generation", 
     .WithHttpHealthCheck("/health");
 
 // One worker process per provider: each consumes only its own queue.
+var workers = new List<(string Id, IResourceBuilder<ProjectResource> Worker)>();
 var providerIds = builder.Configuration.GetSection("Providers:Enabled").Get<string[]>() ?? ["builtin"];
 foreach (var providerId in providerIds)
 {
@@ -45,6 +46,7 @@ foreach (var providerId in providerIds)
         .WithReference(redis)
         .WithReference(storage)
         .WithHttpHealthCheck("/health");
+    workers.Add((providerId, worker));
 
     // The worker's own settings (Providers:<id>:BaseUrl, :Timeout, :Options:*) pass through as they are;
     // its API key becomes a secret parameter, so the dashboard masks it.
@@ -74,12 +76,37 @@ var stats = builder.AddProject<Projects.ImageGen_Stats>("stats", launchProfileNa
 
 // Gateway:Port 0 picks a free port (tests); the default is the documented http://127.0.0.1:8080.
 var gatewayPort = builder.Configuration.GetValue("Gateway:Port", 8080);
-builder.AddProject<Projects.ImageGen_Gateway>("gateway", launchProfileName: "http")
+var gateway = builder.AddProject<Projects.ImageGen_Gateway>("gateway", launchProfileName: "http")
     .WithEndpoint("http", endpoint => endpoint.Port = gatewayPort == 0 ? null : gatewayPort)
     .WithExternalHttpEndpoints()
     .WithReference(generation)
     .WithReference(storage)
     .WithReference(stats)
     .WithHttpHealthCheck("/health");
+
+// Providers' webhooks: /v1/webhooks/{id} on the gateway goes to that provider's workers (any replica: the
+// schedule they act on is in Redis). Providers get the address only when it is public (Webhooks:PublicBaseUrl),
+// or, for fakes and self-hosted providers on this machine, when Webhooks:UseGatewayAddress is true.
+var publicBaseUrl = builder.Configuration["Webhooks:PublicBaseUrl"];
+var useGatewayAddress = builder.Configuration.GetValue("Webhooks:UseGatewayAddress", false);
+foreach (var (id, worker) in workers)
+{
+    var route = $"ReverseProxy__Routes__webhooks-{id}";
+    gateway.WithReference(worker)
+        .WithEnvironment($"{route}__ClusterId", $"provider-{id}")
+        .WithEnvironment($"{route}__Match__Path", $"/v1/webhooks/{id}")
+        .WithEnvironment($"{route}__Match__Methods__0", "POST")
+        .WithEnvironment($"{route}__Timeout", "00:00:30")
+        .WithEnvironment($"{route}__MaxRequestBodySize", "1048576")
+        .WithEnvironment($"ReverseProxy__Clusters__provider-{id}__Destinations__worker__Address", $"http://provider-{id}");
+    if (!string.IsNullOrEmpty(publicBaseUrl))
+    {
+        worker.WithEnvironment("Webhooks__PublicBaseUrl", publicBaseUrl);
+    }
+    else if (useGatewayAddress)
+    {
+        worker.WithEnvironment("Webhooks__PublicBaseUrl", gateway.GetEndpoint("http"));
+    }
+}
 
 builder.Build().Run();

@@ -1,11 +1,14 @@
+using ImageGen.Providers.Apis;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
 
-// A web host only so that /health and /alive answer; the work arrives over the message bus.
+// The work arrives over the message bus; HTTP serves the probes and providers' webhooks.
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapWebhooksApi();
 
 app.Run();

@@ -94,8 +94,10 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
         var images = Enumerable.Range(0, command.Count)
             .Select(i => new GeneratedImage($"{i:x2}{new string('0', 62)}.png", command.Width, command.Height, "image/png", 1000 + i, $"{i:x2}{new string('0', 62)}"))
             .ToList();
+        // "warn:" makes a result the provider qualified (fewer images than asked, say).
+        IReadOnlyList<string>? warnings = command.Prompt.StartsWith("warn:", StringComparison.Ordinal) ? ["stand-in worker: 1 of 2 images was filtered"] : null;
         await context.Publish(new ImageGenerationSucceeded(command.JobId, command.Attempt, command.Owner, command.Provider, command.Model,
-            images, command.RequestedAt, started, DateTimeOffset.UtcNow));
+            images, command.RequestedAt, started, DateTimeOffset.UtcNow, Warnings: warnings));
     }
 
     /// <summary>Publishes on the same broker as a worker would (for redelivery and ordering tests).</summary>

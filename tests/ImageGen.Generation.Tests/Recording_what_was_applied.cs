@@ -24,6 +24,19 @@ public class Recording_what_was_applied(GenerationServiceFixture service)
     }
 
     [Fact]
+    public async Task What_the_provider_said_about_its_result_is_shown_after_the_adjustment_warnings()
+    {
+        var response = await _client.PostAsync("/v1/jobs", new StringContent("""{"prompt":"warn: partial","size":"300x200"}""", Encoding.UTF8, "application/json"));
+        var accepted = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var adjustments = accepted.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()).ToList();
+
+        var job = await service.WaitForTerminalAsync(_client, response.Headers.Location!.PathAndQuery);
+
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal([.. adjustments, "stand-in worker: 1 of 2 images was filtered"], job.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()).ToList());
+    }
+
+    [Fact]
     public async Task Input_images_for_a_model_that_cannot_take_them_are_refused()
     {
         var response = await _client.PostAsync("/v1/jobs", new StringContent(

@@ -46,7 +46,7 @@ public sealed record JobView(
         job.Attempts,
         new JobRequestView(job.Request.Prompt, job.Request.NegativePrompt, job.Request.Size, job.Request.N, job.Request.Seed, job.Request.OutputFormat, job.Request.Strict, job.Request.Metadata),
         job.Request.Parameters ?? [],
-        job.Request.Warnings ?? [],
+        [.. job.Request.Warnings ?? [], .. job.ResultWarnings ?? []],
         job.Request.EstimatedCostUsd,
         job.Error,
         job.Images.Select(i => new ImageView(urls.File(i.StorageKey), i.Width, i.Height, i.ContentType, i.Bytes, i.Sha256)).ToList());

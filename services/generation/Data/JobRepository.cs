@@ -18,7 +18,7 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
     };
 
     private const string JobColumns =
-        "id, owner, status, provider, model, request, attempts, error_code, error_message, created_at, updated_at, started_at, completed_at";
+        "id, owner, status, provider, model, request, attempts, error_code, error_message, created_at, updated_at, started_at, completed_at, result_warnings";
 
     /// <summary>Stores the job and its command in one transaction: once this returns, the job will run.</summary>
     public async Task CreateAsync(Job job, GenerateImage command, CancellationToken cancellationToken)
@@ -27,7 +27,7 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         await using (var insertJob = new NpgsqlCommand(
-            $"INSERT INTO jobs ({JobColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, $8, NULL, NULL)",
+            $"INSERT INTO jobs ({JobColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, $8, NULL, NULL, '{{}}')",
             connection,
             transaction))
         {
@@ -163,6 +163,14 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
 
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
+            if (outcome.Warnings is { Count: > 0 } warnings)
+            {
+                var note = new NpgsqlBatchCommand("UPDATE jobs SET result_warnings = $2 WHERE id = $1");
+                note.Parameters.AddWithValue(outcome.JobId);
+                note.Parameters.AddWithValue(warnings.ToArray());
+                batch.BatchCommands.Add(note);
+            }
+
             for (var i = 0; i < outcome.Images.Count; i++)
             {
                 var image = outcome.Images[i];
@@ -236,7 +244,8 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
                     UpdatedAt: reader.GetFieldValue<DateTimeOffset>(10),
                     StartedAt: reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11),
                     CompletedAt: reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
-                    Images: []));
+                    Images: [],
+                    ResultWarnings: reader.GetFieldValue<string[]>(13)));
             }
         }
 

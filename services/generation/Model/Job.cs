@@ -46,4 +46,5 @@ public sealed record Job(
     DateTimeOffset UpdatedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? CompletedAt,
-    IReadOnlyList<JobImage> Images);
+    IReadOnlyList<JobImage> Images,
+    IReadOnlyList<string>? ResultWarnings = null);

@@ -24,6 +24,13 @@ public interface IAsyncImageProviderAdapter : IImageProviderAdapter
     /// question could not be answered: a retryable one is asked again later, any other ends the attempt.
     /// </summary>
     Task<ProviderPollResult> PollAsync(ProviderPoll poll, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Asks the provider to stop a task whose job was canceled, where its API allows that (the default does
+    /// nothing). Called once per canceled task, by the worker instance that took it off the schedule; best
+    /// effort: a failure is logged, and the attempt stays canceled either way.
+    /// </summary>
+    Task CancelAsync(ProviderPoll task, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>What a submission gave: the finished result (some providers answer at once), or a task to poll.</summary>

@@ -54,6 +54,13 @@ public sealed record ProviderRequest(
         init => field = value ?? [];
     } = [];
 
+    /// <summary>
+    /// Where the provider should report the task's end (<c>{Webhooks:PublicBaseUrl}/v1/webhooks/{provider}</c>), for
+    /// adapters that implement <see cref="IWebhookImageProviderAdapter"/>; null when no public address is configured,
+    /// and the task is then only polled.
+    /// </summary>
+    public Uri? WebhookUrl { get; init; }
+
     /// <summary>What the catalog expects the attempt to cost; adapters whose provider reports the real cost return that instead.</summary>
     public decimal? EstimatedCostUsd { get; init; }
 
@@ -72,7 +79,7 @@ public sealed record ProviderRequest(
         builder.Append($"JobId = {JobId}, Attempt = {Attempt}, Model = {Model}, Prompt = {Prompt}, NegativePrompt = {NegativePrompt}, ");
         builder.Append($"Width = {Width}, Height = {Height}, Count = {Count}, Seed = {Seed}, OutputFormat = {OutputFormat}, ");
         builder.Append($"Parameters = [{string.Join(", ", Parameters.Select(p => $"{p.Key}={p.Value}"))}], ");
-        builder.Append($"InputImages = {InputImages.Count}, Credential = {(Credential is null ? "none" : "[redacted]")}, EstimatedCostUsd = {EstimatedCostUsd}");
+        builder.Append($"InputImages = {InputImages.Count}, WebhookUrl = {WebhookUrl}, Credential = {(Credential is null ? "none" : "[redacted]")}, EstimatedCostUsd = {EstimatedCostUsd}");
         return true;
     }
 }

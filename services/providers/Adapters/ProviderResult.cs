@@ -4,7 +4,15 @@ namespace ImageGen.Providers.Adapters;
 
 /// <summary>The images of one successful call. <paramref name="Model"/> is the model that actually produced them.</summary>
 /// <param name="CostUsd">What the provider says the call cost, when it says; otherwise the job's estimate is reported.</param>
-public sealed record ProviderResult(string Model, IReadOnlyList<ProviderImage> Images, decimal? CostUsd = null);
+public sealed record ProviderResult(string Model, IReadOnlyList<ProviderImage> Images, decimal? CostUsd = null)
+{
+    /// <summary>What the caller should know about the result without it being a failure (fewer images than asked, some filtered, …); shown on the job.</summary>
+    public IReadOnlyList<string> Warnings
+    {
+        get;
+        init => field = value ?? [];
+    } = [];
+}
 
 /// <summary>
 /// One image of a result. The bytes are opened on demand so an adapter can hand back an image that is

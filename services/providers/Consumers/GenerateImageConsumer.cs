@@ -1,5 +1,6 @@
 using ImageGen.Contracts;
 using ImageGen.Providers.Adapters;
+using ImageGen.Providers.Apis;
 using ImageGen.Providers.Cancellation;
 using ImageGen.Providers.Credentials;
 using ImageGen.Providers.Polling;
@@ -31,7 +32,9 @@ public sealed partial class GenerateImageConsumer(
     TimeProvider time,
     ILogger<GenerateImageConsumer> logger,
     InFlightAttempts inFlight,
-    ProviderPollSchedule? polls = null) : IConsumer<GenerateImage>
+    ProviderPollSchedule? polls = null,
+    ProviderTaskCancellation? providerTasks = null,
+    IOptions<WebhookOptions>? webhooks = null) : IConsumer<GenerateImage>
 {
     public async Task Consume(ConsumeContext<GenerateImage> context)
     {
@@ -56,7 +59,10 @@ public sealed partial class GenerateImageConsumer(
         {
             var adapter = SelectAdapter(command);
             credential = credentials.Resolve(command, adapter);
-            var request = ToRequest(command, credential);
+            var request = ToRequest(command, credential) with
+            {
+                WebhookUrl = adapter is IWebhookImageProviderAdapter ? webhooks?.Value.UrlFor(command.Provider) : null,
+            };
             ProviderResult result;
             if (adapter is IAsyncImageProviderAdapter asynchronous)
             {
@@ -65,6 +71,12 @@ public sealed partial class GenerateImageConsumer(
                 {
                     // The command is done with: the schedule, not this thread, waits for the provider.
                     await ScheduleAsync(command, attempt, submission);
+                    if (running.CanceledByCaller(stopping) && providerTasks is not null)
+                    {
+                        // The cancel came while the task was being submitted, before it was on the schedule to be found.
+                        await providerTasks.CancelAsync(command.Provider, command.JobId, command.Attempt, stopping);
+                    }
+
                     return;
                 }
 

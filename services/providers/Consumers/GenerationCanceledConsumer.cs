@@ -1,6 +1,5 @@
 using ImageGen.Contracts;
 using ImageGen.Providers.Cancellation;
-using ImageGen.Providers.Polling;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -8,14 +7,14 @@ namespace ImageGen.Providers.Consumers;
 
 /// <summary>
 /// Stops a canceled job's attempt: trips it if this process is running it, and takes a submitted
-/// asynchronous task off the poll schedule so nobody keeps asking the provider about it. Every worker
-/// instance hears every cancel (each has its own temporary queue), since only one of them runs the attempt.
+/// asynchronous task off the poll schedule and cancels it at the provider where its API allows that. Every
+/// worker instance hears every cancel (each has its own temporary queue), since only one of them runs the attempt.
 /// </summary>
 public sealed partial class GenerationCanceledConsumer(
     InFlightAttempts inFlight,
+    ProviderTaskCancellation tasks,
     IOptions<ProviderWorkerOptions> options,
-    ILogger<GenerationCanceledConsumer> logger,
-    ProviderPollSchedule? polls = null) : IConsumer<GenerationCanceled>
+    ILogger<GenerationCanceledConsumer> logger) : IConsumer<GenerationCanceled>
 {
     public async Task Consume(ConsumeContext<GenerationCanceled> context)
     {
@@ -26,7 +25,7 @@ public sealed partial class GenerationCanceledConsumer(
         }
 
         var stopped = inFlight.Cancel(canceled.JobId, canceled.Attempt);
-        var unscheduled = polls is not null && await polls.RemoveAsync(canceled.Provider, $"{canceled.JobId:N}:{canceled.Attempt}");
+        var unscheduled = await tasks.CancelAsync(canceled.Provider, canceled.JobId, canceled.Attempt, context.CancellationToken);
         if (stopped || unscheduled)
         {
             LogStopped(canceled.JobId, canceled.Attempt, stopped, unscheduled);

@@ -48,7 +48,8 @@ public sealed class OutcomePublisher(IImageStore store, IPublishEndpoint publish
 
         await publish.Publish(
             new ImageGenerationSucceeded(attempt.JobId, attempt.Attempt, attempt.Owner, attempt.Provider, result.Model, images,
-                attempt.RequestedAt, attempt.StartedAt, time.GetUtcNow(), result.CostUsd ?? attempt.EstimatedCostUsd),
+                attempt.RequestedAt, attempt.StartedAt, time.GetUtcNow(), result.CostUsd ?? attempt.EstimatedCostUsd,
+                result.Warnings.Count > 0 ? result.Warnings : null),
             cancellationToken);
         return images;
     }

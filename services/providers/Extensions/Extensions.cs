@@ -3,6 +3,7 @@ using ImageGen.Providers;
 using ImageGen.Providers.Adapters;
 using ImageGen.Providers.Adapters.Builtin;
 using ImageGen.Providers.Adapters.Http;
+using ImageGen.Providers.Apis;
 using ImageGen.Providers.Cancellation;
 using ImageGen.Providers.Consumers;
 using ImageGen.Providers.Credentials;
@@ -95,6 +96,13 @@ public static class Extensions
         services.AddScoped<IImageStore, ImageStore>();
 
         services.AddSingleton<InFlightAttempts>();
+        services.AddSingleton<ProviderTaskCancellation>();
+        services.AddOptions<WebhookOptions>()
+            .Bind(builder.Configuration.GetSection(WebhookOptions.SectionName))
+            .Validate(o => o.PublicBaseUrl is null || (o.PublicBaseUrl.IsAbsoluteUri && o.PublicBaseUrl.Scheme is "https" or "http"),
+                $"{WebhookOptions.SectionName}:PublicBaseUrl must be an absolute http(s) URL.")
+            .Validate(o => o.MaxBodyBytes > 0, $"{WebhookOptions.SectionName}:MaxBodyBytes must be positive.")
+            .ValidateOnStart();
         builder.AddMessaging(
             x =>
             {

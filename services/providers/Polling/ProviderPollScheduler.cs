@@ -88,6 +88,8 @@ public sealed partial class ProviderPollScheduler(
     private async Task RunAsync(PendingProviderTask task, IAsyncImageProviderAdapter adapter, SemaphoreSlim slots, CancellationToken stoppingToken)
     {
         await Task.Yield();
+        using var renewal = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var renewing = RenewLeaseAsync(task, renewal.Token);
         try
         {
             await PollAsync(task, adapter, stoppingToken);
@@ -102,7 +104,34 @@ public sealed partial class ProviderPollScheduler(
         }
         finally
         {
+            await renewal.CancelAsync();
+            await renewing;
             slots.Release();
+        }
+    }
+
+    /// <summary>Keeps a long poll (many or large images to store) from being claimed again by another worker meanwhile.</summary>
+    private async Task RenewLeaseAsync(PendingProviderTask task, CancellationToken cancellationToken)
+    {
+        var lease = polling.Value.Lease;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(lease / 3, time, cancellationToken);
+                if (!await schedule.RenewLeaseAsync(task, time.GetUtcNow() + lease))
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception ex)
+        {
+            // Redis is briefly unreachable: the poll goes on, at worst another worker polls the task too.
+            LogLeaseNotRenewed(ex, task.JobId, task.Attempt);
         }
     }
 
@@ -205,7 +234,7 @@ public sealed partial class ProviderPollScheduler(
     {
         // Never beyond the deadline: the timeout is reported when it falls due, not at the next regular poll.
         var due = time.GetUtcNow() + wait;
-        if (!await schedule.RescheduleAsync(task, due < task.Deadline ? due : task.Deadline))
+        if (!await schedule.RescheduleAsync(task, due < task.Deadline ? due : task.Deadline, time.GetUtcNow()))
         {
             LogNoLongerScheduled();
         }
@@ -219,6 +248,9 @@ public sealed partial class ProviderPollScheduler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The poll of job {JobId} attempt {Attempt} could not be recorded; it comes due again after its lease")]
     private partial void LogPollNotRecorded(Exception exception, Guid jobId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The lease on job {JobId} attempt {Attempt} could not be renewed; another worker may poll it too")]
+    private partial void LogLeaseNotRenewed(Exception exception, Guid jobId, int attempt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stored {Count} image(s) from model {Model} after {Polls} poll(s), {ElapsedMs:F0} ms after the start")]
     private partial void LogSucceeded(int count, string model, int polls, double elapsedMs);

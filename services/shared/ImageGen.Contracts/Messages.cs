@@ -70,7 +70,8 @@ public record ImageGenerationSucceeded(
     DateTimeOffset RequestedAt,
     DateTimeOffset StartedAt,
     DateTimeOffset CompletedAt,
-    decimal? CostUsd = null);
+    decimal? CostUsd = null,
+    IReadOnlyList<string>? Warnings = null);
 
 /// <summary>Event: the attempt ended without images. <paramref name="ErrorCode"/> is one of <see cref="ErrorCodes"/>.</summary>
 /// <param name="RetryAfterSeconds">When the provider said how long to wait (rate limits), that wait.</param>

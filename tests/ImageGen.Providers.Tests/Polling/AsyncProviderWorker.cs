@@ -46,13 +46,21 @@ public sealed class AsyncProviderWorker : IAsyncDisposable
     /// <summary>A schedule of the test's own on the same Redis, to look at (or tamper with) what the worker keeps.</summary>
     public ProviderPollSchedule Schedule { get; private set; } = null!;
 
+    public const string PublicBaseUrl = "https://images.example.test/";
+
+    /// <summary>The adapter the worker serves, when started with webhooks.</summary>
+    public WebhookTestProvider? WebhookProvider { get; private set; }
+
+    private bool _webhooks;
     private StackExchange.Redis.ConnectionMultiplexer _redis = null!;
     private Dictionary<string, string?> _settings = null!;
 
     /// <param name="apiKey">The worker's configured key, or null for none.</param>
     /// <param name="timeout">The attempt's deadline (<c>Providers:{id}:Timeout</c>), or null for the default.</param>
     /// <param name="start">False to prepare everything but the worker, which <see cref="StartWorker"/> then starts.</param>
-    public static async Task<AsyncProviderWorker> StartAsync(string? apiKey = DashScopeFake.ApiKey, TimeSpan? timeout = null, TimeSpan? lease = null, bool start = true)
+    /// <param name="webhooks">True to serve <see cref="WebhookTestProvider"/> (webhooks, hourly polls) instead of plain DashScope.</param>
+    public static async Task<AsyncProviderWorker> StartAsync(
+        string? apiKey = DashScopeFake.ApiKey, TimeSpan? timeout = null, TimeSpan? lease = null, bool start = true, bool webhooks = false)
     {
         var sealingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var worker = new AsyncProviderWorker($"async-{Guid.NewGuid():N}"[..18], new CredentialSealer(sealingKey));
@@ -78,7 +86,9 @@ public sealed class AsyncProviderWorker : IAsyncDisposable
             [$"Providers:{worker.ProviderId}:ApiKey"] = apiKey,
             [$"Providers:{worker.ProviderId}:Timeout"] = timeout?.ToString("c"),
             ["Providers:Fetch:AllowedHosts:0"] = worker.Provider.HostAndPort,
+            ["Webhooks:PublicBaseUrl"] = webhooks ? PublicBaseUrl : null,
         };
+        worker._webhooks = webhooks;
         worker.Bus = await BusObserver.StartAsync();
         if (start)
         {
@@ -134,7 +144,8 @@ public sealed class AsyncProviderWorker : IAsyncDisposable
         }
 
         var db = _redis.GetDatabase();
-        await db.KeyDeleteAsync([ProviderPollSchedule.ScheduleKey(ProviderId), ProviderPollSchedule.TasksKey(ProviderId), ProviderStatusKeys.For(ProviderId)]);
+        var schedule = ProviderPollSchedule.ScheduleKey(ProviderId);
+        await db.KeyDeleteAsync([schedule, ProviderPollSchedule.TasksKey(ProviderId), $"{schedule}:by-task", $"{schedule}:leases", $"{schedule}:wakes", ProviderStatusKeys.For(ProviderId)]);
         await _redis.DisposeAsync();
         await Storage.DisposeAsync();
         await Provider.DisposeAsync();
@@ -163,8 +174,17 @@ public sealed class AsyncProviderWorker : IAsyncDisposable
             {
                 // The worker registers DashScope itself (AddDashScopeProvider); the test adds a renamed copy.
                 // Its own instance: resolving the adapters from inside an adapter's factory would recurse.
-                services.AddSingleton<IImageProviderAdapter>(sp => new RenamedAsyncProvider(
-                    worker.ProviderId, ActivatorUtilities.CreateInstance<DashScopeAdapter>(sp)));
+                services.AddSingleton<IImageProviderAdapter>(sp =>
+                {
+                    var dashScope = ActivatorUtilities.CreateInstance<DashScopeAdapter>(sp);
+                    if (!worker._webhooks)
+                    {
+                        return new RenamedAsyncProvider(worker.ProviderId, dashScope);
+                    }
+
+                    worker.WebhookProvider = new WebhookTestProvider(worker.ProviderId, dashScope);
+                    return worker.WebhookProvider;
+                });
                 services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
             });
         }

@@ -123,12 +123,14 @@ public sealed partial class GoogleAdapter(
             throw ProviderException.ContentPolicy($"{Name} filtered every image {model} made for this prompt: {reason}", costUsd: 0m);
         }
 
+        List<string> warnings = [];
         if (images.Count < request.Count)
         {
             LogPartial(model, images.Count, request.Count, request.JobId, reason);
+            warnings.Add($"{Name} returned {images.Count} of {request.Count} images; the others were filtered: {reason}");
         }
 
-        return new ProviderResult(model, images.Take(request.Count).ToList(), CostOf(request, Math.Min(images.Count, request.Count)));
+        return new ProviderResult(model, images.Take(request.Count).ToList(), CostOf(request, Math.Min(images.Count, request.Count))) { Warnings = warnings };
     }
 
     private async Task<ProviderResult> GenerateWithGeminiAsync(ProviderRequest request, string model, string key, CancellationToken cancellationToken)
@@ -148,6 +150,7 @@ public sealed partial class GoogleAdapter(
         var images = new List<ProviderImage>();
         ProviderException? refusal = null;
         ProviderException? lastFailure = null;
+        ProviderException? stoppedBy = null;
         string? modelVersion = null;
         for (var call = 0; call < request.Count && images.Count < request.Count; call++)
         {
@@ -160,6 +163,7 @@ public sealed partial class GoogleAdapter(
             {
                 // The images already made are paid for: keep them rather than fail the job and pay again on a retry.
                 LogStoppedEarly(model, images.Count, request.Count, request.JobId, ex.Code, ex.Message);
+                stoppedBy = ex;
                 break;
             }
 
@@ -190,12 +194,18 @@ public sealed partial class GoogleAdapter(
             throw refusal ?? lastFailure ?? ProviderException.ProviderUnavailable($"{Name} returned no image from {model}.");
         }
 
-        if (images.Count < request.Count && (refusal ?? lastFailure) is { } dropped)
+        List<string> warnings = [];
+        if (images.Count < request.Count && stoppedBy is not null)
+        {
+            warnings.Add($"{Name} returned {images.Count} of {request.Count} images, then failed ({stoppedBy.Code}): {stoppedBy.Message}");
+        }
+        else if (images.Count < request.Count && (refusal ?? lastFailure) is { } dropped)
         {
             LogPartial(model, images.Count, request.Count, request.JobId, dropped.Message);
+            warnings.Add($"{Name} returned {images.Count} of {request.Count} images: {dropped.Message}");
         }
 
-        return new ProviderResult(modelVersion ?? model, images, CostOf(request, images.Count));
+        return new ProviderResult(modelVersion ?? model, images, CostOf(request, images.Count)) { Warnings = warnings };
     }
 
     private static List<ProviderImage> ImagesIn(GeminiResponse answer)

@@ -133,7 +133,7 @@ public sealed class Generating_images_with_gemini : IAsyncLifetime
     }
 
     [Fact]
-    public async Task When_some_calls_are_refused_the_other_images_are_returned_and_the_shortfall_logged()
+    public async Task When_some_calls_are_refused_the_other_images_are_returned_and_the_shortfall_logged_and_shown_on_the_job()
     {
         var request = Request("unsafe-sometimes harbour", count: 2, estimatedCostUsd: 0.078m);
 
@@ -145,6 +145,7 @@ public sealed class Generating_images_with_gemini : IAsyncLifetime
         var warning = Assert.Single(_google.Logs.Lines, l => l.Level == LogLevel.Warning);
         Assert.Contains("1 of 2", warning.Message);
         Assert.Contains("IMAGE_SAFETY", warning.Message);
+        Assert.Contains("1 of 2", Assert.Single(result.Warnings));
     }
 
     [Fact]
@@ -166,6 +167,7 @@ public sealed class Generating_images_with_gemini : IAsyncLifetime
         Assert.Equal(2, Calls.Count);
         var warning = Assert.Single(_google.Logs.Lines, l => l.Level == LogLevel.Warning);
         Assert.Contains(ErrorCodes.RateLimited, warning.Message);
+        Assert.Contains("1 of 3", Assert.Single(result.Warnings));
     }
 
     [Fact]

@@ -105,7 +105,7 @@ public sealed class Generating_images_with_imagen : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Filtered_images_are_left_out_and_the_rest_returned_charged_only_for_what_came_back()
+    public async Task Filtered_images_are_left_out_and_the_rest_returned_charged_only_for_what_came_back_with_a_warning_for_the_job()
     {
         var request = GoogleAdapterHost.Request("filter-some harbour scene", count: 3, estimatedCostUsd: 0.12m);
 
@@ -117,6 +117,9 @@ public sealed class Generating_images_with_imagen : IAsyncLifetime
         Assert.Contains("2 of 3", warning.Message);
         Assert.Contains("safety filter", warning.Message);
         Assert.Contains(request.JobId.ToString(), warning.Message);
+        var shown = Assert.Single(result.Warnings);
+        Assert.Contains("2 of 3", shown);
+        Assert.Contains("safety filter", shown);
     }
 
     [Fact]
