@@ -15,7 +15,7 @@ namespace ImageGen.EndToEnd.Tests;
 /// </summary>
 public sealed class ImageGenSystem : IAsyncLifetime
 {
-    private static readonly string[] Services = ["storage", "generation", "provider-builtin", "provider-openai", "provider-dashscope", "stats", "gateway"];
+    private static readonly string[] Services = ["storage", "generation", "provider-builtin", "provider-openai", "provider-dashscope", "provider-replicate", "stats", "gateway"];
     private static readonly TimeSpan StartupTimeout = TimeSpan.FromMinutes(4);
 
     private TemporaryDatabase? _jobsDb;
@@ -31,6 +31,9 @@ public sealed class ImageGenSystem : IAsyncLifetime
     /// <summary>DashScope's asynchronous task API as a fake: the system's dashscope worker submits and polls it.</summary>
     public FakeProviderServer DashScope { get; private set; } = null!;
 
+    /// <summary>Replicate's prediction API as a fake that calls back: the system's replicate worker is told the gateway's webhook address.</summary>
+    public ReplicateFake Replicate { get; private set; } = null!;
+
     public string StorageRoot => _storageRoot!;
 
     public async Task InitializeAsync()
@@ -40,6 +43,7 @@ public sealed class ImageGenSystem : IAsyncLifetime
         _storageRoot = Directory.CreateTempSubdirectory("imagegen-e2e-").FullName;
         OpenAi = await OpenAiFake.StartAsync();
         DashScope = await DashScopeFake.StartAsync();
+        Replicate = await ReplicateFake.StartAsync();
 
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageGen_AppHost>(
         [
@@ -59,9 +63,18 @@ public sealed class ImageGenSystem : IAsyncLifetime
             // Polls at the provider's cadence would make a slow test; the schedule is what is under test.
             "Providers:dashscope:Options:PollInterval=00:00:00.200",
             "Providers:dashscope:Options:MaxPollInterval=00:00:00.500",
+            "Providers:Enabled:3=replicate",
+            $"Providers:replicate:BaseUrl={Replicate.Server.Url("v1")}",
+            $"Providers:replicate:ApiKey={ReplicateFake.ApiKey}",
+            $"Providers:replicate:Options:WebhookSecret={ReplicateFake.Secret}",
+            // Answer at once and poll only every 10 minutes: a job that ends in seconds was ended by the webhook.
+            "Providers:replicate:Options:PreferWait=0",
+            "Providers:replicate:Options:WebhookPollInterval=00:10:00",
+            "Webhooks:UseGatewayAddress=true",
             // The fakes serve result URLs on loopback, which the fetcher otherwise refuses.
             $"Providers:Fetch:AllowedHosts:0={OpenAi.Server.HostAndPort}",
             $"Providers:Fetch:AllowedHosts:1={DashScope.HostAndPort}",
+            $"Providers:Fetch:AllowedHosts:2={Replicate.Server.HostAndPort}",
         ]);
 
         _app = await builder.BuildAsync();
@@ -123,6 +136,11 @@ public sealed class ImageGenSystem : IAsyncLifetime
         if (DashScope is not null)
         {
             await DashScope.DisposeAsync();
+        }
+
+        if (Replicate is not null)
+        {
+            await Replicate.DisposeAsync();
         }
     }
 }

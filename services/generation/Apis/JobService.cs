@@ -16,7 +16,9 @@ public sealed class JobService(JobRepository jobs, CredentialSealer sealer, Time
     public const string OwnKeyHeader = "X-Provider-Key";
 
     /// <param name="ownKey">The caller's provider key: sealed into the command, never stored or logged.</param>
-    public async Task<Job> CreateAsync(ValidatedJob validated, string owner, string? ownKey, CancellationToken cancellationToken)
+    /// <param name="idempotency">The request's Idempotency-Key, if it sent one.</param>
+    public async Task<JobCreation> CreateAsync(
+        ValidatedJob validated, string owner, string? ownKey, CancellationToken cancellationToken, IdempotencyClaim? idempotency = null)
     {
         // PostgreSQL keeps microseconds: truncate so the 202 answer and later reads agree to the tick.
         var now = clock.GetUtcNow();
@@ -56,7 +58,6 @@ public sealed class JobService(JobRepository jobs, CredentialSealer sealer, Time
             request.EstimatedCostUsd,
             request.InputImages);
 
-        await jobs.CreateAsync(job, command, cancellationToken);
-        return job;
+        return await jobs.CreateAsync(job, command, cancellationToken, idempotency, IdempotencyKeys.Lifetime);
     }
 }

@@ -23,10 +23,11 @@ public static class JobsApi
         api.MapPost("/", CreateJob)
             .WithName("CreateJob")
             .WithSummary("Submit a generation job")
-            .WithDescription("Validates the request, stores the job and queues it for its provider. Answers 202 with the job; poll its Location until the status is terminal.")
+            .WithDescription("Validates the request, stores the job and queues it for its provider. Answers 202 with the job; poll its Location until the status is terminal. With an Idempotency-Key header, a retry of the same request answers with the job it created (Idempotent-Replayed: true); the key with a different request answers 409.")
             .Accepts<CreateJobRequest>("application/json")
             .Produces<JobView>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
@@ -46,8 +47,15 @@ public static class JobsApi
         return app;
     }
 
-    public static async Task<IResult> CreateJob(HttpContext context, JobRequestValidator validator, JobService jobs, CredentialSealer sealer, PublicUrls urls)
+    public static async Task<IResult> CreateJob(
+        HttpContext context, JobRequestValidator validator, JobService jobs, JobRepository repository, CredentialSealer sealer, PublicUrls urls)
     {
+        var (idempotencyKey, keyFormatProblem) = IdempotencyKeys.Read(context);
+        if (keyFormatProblem is not null)
+        {
+            return keyFormatProblem;
+        }
+
         var (request, problem) = await JsonBody.ReadAsync<CreateJobRequest>(context, rejectUnknownFields: true);
         if (problem is not null)
         {
@@ -66,7 +74,21 @@ public static class JobsApi
             return ValidationFailed(errors);
         }
 
-        var job = await jobs.CreateAsync(validated, JobService.AnonymousOwner, ownKey, context.RequestAborted);
+        var claim = idempotencyKey is null
+            ? null
+            : new IdempotencyClaim(idempotencyKey, IdempotencyKeys.Fingerprint("jobs", request, ownKey is not null));
+        var creation = await jobs.CreateAsync(validated, JobService.AnonymousOwner, ownKey, context.RequestAborted, claim);
+        if (creation.KeyConflict)
+        {
+            return IdempotencyKeys.Conflict(idempotencyKey!);
+        }
+
+        if (creation.Replayed)
+        {
+            context.Response.Headers[IdempotencyKeys.ReplayedHeader] = "true";
+        }
+
+        var job = (await repository.GetAsync(creation.JobId, JobService.AnonymousOwner, context.RequestAborted))!;
         return TypedResults.Accepted(urls.Job(job.Id), JobView.From(job, urls));
     }
 

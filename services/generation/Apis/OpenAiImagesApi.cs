@@ -64,6 +64,12 @@ public static class OpenAiImagesApi
         IOptions<GenerationOptions> options)
     {
         var cancellationToken = context.RequestAborted;
+        var (idempotencyKey, keyFormatProblem) = IdempotencyKeys.Read(context);
+        if (keyFormatProblem is Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult fp)
+        {
+            return Error(fp.StatusCode, fp.ProblemDetails.Title!, fp.ProblemDetails.Detail!, "invalid_request");
+        }
+
         var (request, problem) = await JsonBody.ReadAsync<OpenAiImageRequest>(context, rejectUnknownFields: false);
         if (problem is not null)
         {
@@ -95,27 +101,41 @@ public static class OpenAiImagesApi
                 extensions: new Dictionary<string, object?> { ["error"] = OpenAiError(StatusCodes.Status400BadRequest, detail, "invalid_request", first.Key) });
         }
 
-        var job = await jobService.CreateAsync(validated, JobService.AnonymousOwner, ownKey, cancellationToken);
-        context.Response.Headers[JobIdHeader] = job.Id.ToString();
+        var claim = idempotencyKey is null
+            ? null
+            : new IdempotencyClaim(idempotencyKey, IdempotencyKeys.Fingerprint("images/generations", request, ownKey is not null));
+        var job = await jobService.CreateAsync(validated, JobService.AnonymousOwner, ownKey, cancellationToken, claim);
+        if (job.KeyConflict)
+        {
+            var conflict = (Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult)IdempotencyKeys.Conflict(idempotencyKey!);
+            return Error(StatusCodes.Status409Conflict, conflict.ProblemDetails.Title!, conflict.ProblemDetails.Detail!, "invalid_request");
+        }
+
+        if (job.Replayed)
+        {
+            context.Response.Headers[IdempotencyKeys.ReplayedHeader] = "true";
+        }
+
+        context.Response.Headers[JobIdHeader] = job.JobId.ToString();
 
         var finished = await notifier.WaitAsync(
-            job.Id,
+            job.JobId,
             options.Value.SyncTimeout,
-            async ct => await jobs.GetStatusAsync(job.Id, ct) is { } status && JobStatus.IsTerminal(status),
+            async ct => await jobs.GetStatusAsync(job.JobId, ct) is { } status && JobStatus.IsTerminal(status),
             cancellationToken);
         if (!finished)
         {
-            context.Response.Headers.Location = urls.Job(job.Id);
+            context.Response.Headers.Location = urls.Job(job.JobId);
             return Error(StatusCodes.Status504GatewayTimeout, "Generation is taking longer than this request may wait",
-                $"Job {job.Id} is still running after {options.Value.SyncTimeout.TotalSeconds:0} s. It carries on: poll GET /v1/jobs/{job.Id} for its images.", ErrorCodes.Timeout,
-                extra: ("job_id", job.Id));
+                $"Job {job.JobId} is still running after {options.Value.SyncTimeout.TotalSeconds:0} s. It carries on: poll GET /v1/jobs/{job.JobId} for its images.", ErrorCodes.Timeout,
+                extra: ("job_id", job.JobId));
         }
 
-        var done = (await jobs.GetAsync(job.Id, JobService.AnonymousOwner, cancellationToken))!;
+        var done = (await jobs.GetAsync(job.JobId, JobService.AnonymousOwner, cancellationToken))!;
         if (done.Status != JobStatus.Succeeded)
         {
             var code = done.Error?.Code ?? ErrorCodes.Internal;
-            return Error(StatusForError(code), "Image generation failed", done.Error?.Message ?? $"The job ended {done.Status}.", code, extra: ("job_id", job.Id));
+            return Error(StatusForError(code), "Image generation failed", done.Error?.Message ?? $"The job ended {done.Status}.", code, extra: ("job_id", job.JobId));
         }
 
         var data = new List<OpenAiImage>(done.Images.Count);

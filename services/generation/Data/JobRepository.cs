@@ -20,11 +20,43 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
     private const string JobColumns =
         "id, owner, status, provider, model, request, attempts, error_code, error_message, created_at, updated_at, started_at, completed_at, result_warnings";
 
-    /// <summary>Stores the job and its command in one transaction: once this returns, the job will run.</summary>
-    public async Task CreateAsync(Job job, GenerateImage command, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the job and its command in one transaction: once this returns, the job will run. With an idempotency
+    /// key, a key already used (within <paramref name="keyLifetime"/>) stores nothing and names the job it created,
+    /// or reports a conflict when it was used for a different request.
+    /// </summary>
+    public async Task<JobCreation> CreateAsync(
+        Job job, GenerateImage command, CancellationToken cancellationToken, IdempotencyClaim? idempotency = null, TimeSpan keyLifetime = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (idempotency is not null)
+        {
+            // Concurrent requests with one key queue on its row: the second sees the first's job once that commits.
+            await using var claim = new NpgsqlCommand("""
+                INSERT INTO idempotency_keys (owner, key, fingerprint, job_id, created_at) VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (owner, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, job_id = EXCLUDED.job_id, created_at = EXCLUDED.created_at
+                    WHERE idempotency_keys.created_at < $6
+                RETURNING job_id
+                """, connection, transaction);
+            claim.Parameters.AddWithValue(job.Owner);
+            claim.Parameters.AddWithValue(idempotency.Key);
+            claim.Parameters.AddWithValue(idempotency.Fingerprint);
+            claim.Parameters.AddWithValue(job.Id);
+            claim.Parameters.AddWithValue(job.CreatedAt);
+            claim.Parameters.AddWithValue(job.CreatedAt - keyLifetime);
+            if (await claim.ExecuteScalarAsync(cancellationToken) is null)
+            {
+                await using var existing = new NpgsqlCommand(
+                    "SELECT fingerprint, job_id FROM idempotency_keys WHERE owner = $1 AND key = $2", connection, transaction);
+                existing.Parameters.AddWithValue(job.Owner);
+                existing.Parameters.AddWithValue(idempotency.Key);
+                await using var reader = await existing.ExecuteReaderAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                var sameRequest = reader.GetString(0) == idempotency.Fingerprint;
+                return new JobCreation(reader.GetGuid(1), Replayed: sameRequest, KeyConflict: !sameRequest);
+            }
+        }
 
         await using (var insertJob = new NpgsqlCommand(
             $"INSERT INTO jobs ({JobColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, $8, NULL, NULL, '{{}}')",
@@ -45,6 +77,7 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
         await OutboxWriter.EnqueueAsync(connection, transaction, ProviderQueues.For(job.Provider), command, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         outboxSignal.Notify();
+        return JobCreation.Created(job.Id);
     }
 
     public async Task<Job?> GetAsync(Guid id, string owner, CancellationToken cancellationToken)

@@ -48,3 +48,12 @@ public sealed record Job(
     DateTimeOffset? CompletedAt,
     IReadOnlyList<JobImage> Images,
     IReadOnlyList<string>? ResultWarnings = null);
+
+/// <summary>A submission's idempotency key and the fingerprint of its request.</summary>
+public sealed record IdempotencyClaim(string Key, string Fingerprint);
+
+/// <summary>What a submission did: created the job, found the one its idempotency key created, or hit a key used for another request.</summary>
+public sealed record JobCreation(Guid JobId, bool Replayed, bool KeyConflict)
+{
+    public static JobCreation Created(Guid jobId) => new(jobId, false, false);
+}

@@ -118,3 +118,47 @@ public abstract record ProviderPollResult
 
     public sealed record Failure(ProviderException Error) : ProviderPollResult;
 }
+
+public static class AsyncImageProviderAdapterExtensions
+{
+    /// <summary>
+    /// Submits and polls in one call, holding the caller until the task ends, at the cadence the adapter asks for:
+    /// <see cref="IImageProviderAdapter.GenerateAsync"/> of an asynchronous adapter (tools, tests). The worker never
+    /// waits like this; it keeps the task on its schedule.
+    /// </summary>
+    public static async Task<ProviderResult> SubmitAndPollAsync(
+        this IAsyncImageProviderAdapter adapter, ProviderRequest request, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var submission = await adapter.SubmitAsync(request, cancellationToken);
+        if (submission.Result is { } immediate)
+        {
+            return immediate;
+        }
+
+        var submittedAt = time.GetUtcNow();
+        var wait = submission.NextPollIn;
+        var state = submission.State;
+        for (var polls = 0; ; polls++)
+        {
+            await Task.Delay(wait, time, cancellationToken);
+            var verdict = await adapter.PollAsync(
+                new ProviderPoll(request.JobId, request.Attempt, request.Model, submission.TaskId!, state, polls, submittedAt)
+                {
+                    Credential = request.Credential,
+                    EstimatedCostUsd = request.EstimatedCostUsd,
+                },
+                cancellationToken);
+            switch (verdict)
+            {
+                case ProviderPollResult.Done done:
+                    return done.Result;
+                case ProviderPollResult.Failure failure:
+                    throw failure.Error;
+                case ProviderPollResult.StillRunning running:
+                    wait = running.NextPollIn;
+                    state = running.State ?? state;
+                    break;
+            }
+        }
+    }
+}

@@ -40,6 +40,15 @@ public sealed class ProviderSettings
     /// <summary>The configuration key an operator sets to give the worker its key, e.g. <c>Providers:openai:ApiKey</c>.</summary>
     public static string ApiKeyConfigurationKey(string providerId) => $"{SectionFor(providerId)}:ApiKey";
 
+    /// <summary>
+    /// An option that is a positive time span (e.g. a poll interval), or null when it is not set. A value that is not one
+    /// fails the attempt as <c>internal</c> with a message naming the key, rather than being silently replaced by a default.
+    /// </summary>
+    public TimeSpan? IntervalOption(string providerId, string name) =>
+        Option(name) is not { } value ? null
+        : TimeSpan.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var interval) && interval > TimeSpan.Zero ? interval
+        : throw ProviderException.Internal($"{SectionFor(providerId)}:Options:{name} is '{value}'; set a positive time span such as 00:00:05.");
+
     /// <summary>An entry of <see cref="Options"/>, whatever the case it was configured in; null when absent or blank.</summary>
     public string? Option(string name)
     {

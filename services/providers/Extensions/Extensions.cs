@@ -68,6 +68,12 @@ public static class Extensions
         services.AddAutomatic1111Provider();
         services.AddUnsplashProvider();
         services.AddDashScopeProvider();
+        services.AddReplicateProvider();
+        services.AddFalProvider();
+        services.AddKieProvider();
+        services.AddLeonardoProvider();
+        services.AddFireflyProvider();
+        services.AddComfyUiProvider();
         services.AddSingleton<ProviderAdapterRegistry>();
 
         // The orchestrator lists a provider as available from these reports. Without Redis the worker still

@@ -15,5 +15,11 @@ public static class ProviderDefinitions
         Automatic1111Provider.Descriptor,
         UnsplashProvider.Descriptor,
         DashScopeProvider.Descriptor,
+        ReplicateProvider.Descriptor,
+        FalProvider.Descriptor,
+        KieProvider.Descriptor,
+        LeonardoProvider.Descriptor,
+        FireflyProvider.Descriptor,
+        ComfyUiProvider.Descriptor,
     ];
 }

@@ -120,38 +120,8 @@ public sealed class DashScopeAdapter(IHttpClientFactory http, ResultImageFetcher
     }
 
     /// <summary>Submits and polls in one call, holding the caller until the task ends; the worker uses the schedule instead.</summary>
-    public async Task<ProviderResult> GenerateAsync(ProviderRequest request, CancellationToken cancellationToken)
-    {
-        var submission = await SubmitAsync(request, cancellationToken);
-        if (submission.Result is { } immediate)
-        {
-            return immediate;
-        }
-
-        var submittedAt = time.GetUtcNow();
-        var wait = submission.NextPollIn;
-        for (var polls = 0; ; polls++)
-        {
-            await Task.Delay(wait, time, cancellationToken);
-            var verdict = await PollAsync(
-                new ProviderPoll(request.JobId, request.Attempt, request.Model, submission.TaskId!, submission.State, polls, submittedAt)
-                {
-                    Credential = request.Credential,
-                    EstimatedCostUsd = request.EstimatedCostUsd,
-                },
-                cancellationToken);
-            switch (verdict)
-            {
-                case ProviderPollResult.Done done:
-                    return done.Result;
-                case ProviderPollResult.Failure failure:
-                    throw failure.Error;
-                case ProviderPollResult.StillRunning running:
-                    wait = running.NextPollIn;
-                    break;
-            }
-        }
-    }
+    public Task<ProviderResult> GenerateAsync(ProviderRequest request, CancellationToken cancellationToken) =>
+        this.SubmitAndPollAsync(request, time, cancellationToken);
 
     private async Task<ProviderPollResult> CollectAsync(TaskOutput output, ProviderPoll poll, CancellationToken cancellationToken)
     {
@@ -228,15 +198,11 @@ public sealed class DashScopeAdapter(IHttpClientFactory http, ResultImageFetcher
     private TimeSpan Interval(int pollsMade)
     {
         var configured = settings.Get(Id);
-        var fast = ParseInterval(configured.Option(PollIntervalOption), PollIntervalOption) ?? DefaultPollInterval;
-        var slow = ParseInterval(configured.Option(MaxPollIntervalOption), MaxPollIntervalOption) ?? DefaultMaxPollInterval;
+        var fast = configured.IntervalOption(Id, PollIntervalOption) ?? DefaultPollInterval;
+        var slow = configured.IntervalOption(Id, MaxPollIntervalOption) ?? DefaultMaxPollInterval;
         return pollsMade < FastPolls ? fast : (slow < fast ? fast : slow);
     }
 
-    private static TimeSpan? ParseInterval(string? value, string name) =>
-        value is null ? null
-        : TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var interval) && interval > TimeSpan.Zero ? interval
-        : throw ProviderException.Internal($"{ProviderSettings.SectionFor(Id)}:Options:{name} is '{value}'; set a positive time span such as 00:00:05.");
 
     private bool? OptionBool(string name)
     {
