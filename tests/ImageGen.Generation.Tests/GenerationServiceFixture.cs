@@ -35,6 +35,9 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
     /// <summary>Every command the stand-in worker took off the queue, by job id.</summary>
     public readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, GenerateImage> Commands = new();
 
+    /// <summary>Every command the stand-in worker received, with when.</summary>
+    public readonly System.Collections.Concurrent.ConcurrentQueue<(GenerateImage Command, DateTimeOffset ReceivedAt)> Attempts = new();
+
     public string DatabaseConnectionString => _database!.ConnectionString;
 
     public async Task InitializeAsync()
@@ -68,6 +71,8 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
         builder.UseSetting("ConnectionStrings:messaging", TestInfrastructure.RabbitMqFor("generation"));
         builder.UseSetting("ConnectionStrings:redis", TestInfrastructure.Redis);
         builder.UseSetting("Generation:SyncTimeout", "00:00:08");
+        builder.UseSetting("Generation:Retry:BaseDelay", "00:00:00.200");
+        builder.UseSetting("Generation:Retry:MaxDelay", "00:00:00.400");
         builder.UseSetting("Credentials:SealingKey", SealingKey);
     }
 
@@ -76,6 +81,7 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
         Interlocked.Increment(ref CommandsReceived);
         var command = context.Message;
         Commands[command.JobId] = command;
+        Attempts.Enqueue((command, DateTimeOffset.UtcNow));
         if (command.Prompt.StartsWith("hold", StringComparison.Ordinal))
         {
             return;
@@ -83,6 +89,20 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
 
         var started = DateTimeOffset.UtcNow;
         await context.Publish(new ImageGenerationStarted(command.JobId, command.Attempt, command.Provider, command.Model, started));
+        // "flaky:<code>:<retry-after s>" fails the first attempt as retryable, "fail-first:<code>" fails it for good,
+        // "always:<code>" fails every attempt as retryable; the other attempts succeed.
+        foreach (var (prefix, retryable, firstOnly) in new[] { ("flaky:", true, true), ("fail-first:", false, true), ("always:", true, false) })
+        {
+            if (command.Prompt.StartsWith(prefix, StringComparison.Ordinal) && (!firstOnly || command.Attempt == 1))
+            {
+                var parts = command.Prompt[prefix.Length..].Split(' ')[0].Split(':');
+                await context.Publish(new ImageGenerationFailed(command.JobId, command.Attempt, command.Owner, command.Provider, command.Model,
+                    parts[0], $"stand-in worker failed with {parts[0]}", retryable, command.RequestedAt, started, DateTimeOffset.UtcNow,
+                    RetryAfterSeconds: parts.Length > 1 ? int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) : null, CostUsd: 0.01m));
+                return;
+            }
+        }
+
         if (command.Prompt.StartsWith("fail:", StringComparison.Ordinal))
         {
             var code = command.Prompt["fail:".Length..].Split(' ')[0];

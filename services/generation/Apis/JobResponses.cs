@@ -14,6 +14,26 @@ public sealed record JobRequestView(
     bool Strict,
     Dictionary<string, string>? Metadata);
 
+/// <summary>One attempt as the API shows it; <c>duration_ms</c> is from start to end at the worker.</summary>
+public sealed record AttemptView(
+    int Attempt,
+    string Provider,
+    string Model,
+    string Status,
+    DateTimeOffset ScheduledAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? CompletedAt,
+    long? DurationMs,
+    JobError? Error,
+    bool? Retryable,
+    decimal? CostUsd)
+{
+    public static AttemptView From(JobAttempt a) => new(
+        a.Attempt, a.Provider, a.Model, a.Status, a.ScheduledAt, a.StartedAt, a.CompletedAt,
+        a.StartedAt is { } start && a.CompletedAt is { } end ? (long)(end - start).TotalMilliseconds : null,
+        a.Error, a.Retryable, a.CostUsd);
+}
+
 /// <summary>A job as the API returns it.</summary>
 public sealed record JobView(
     Guid Id,
@@ -31,7 +51,8 @@ public sealed record JobView(
     IReadOnlyList<string> Warnings,
     decimal? EstimatedCostUsd,
     JobError? Error,
-    IReadOnlyList<ImageView> Images)
+    IReadOnlyList<ImageView> Images,
+    IReadOnlyList<AttemptView> AttemptDetails)
 {
     public static JobView From(Job job, PublicUrls urls) => new(
         job.Id,
@@ -49,7 +70,8 @@ public sealed record JobView(
         [.. job.Request.Warnings ?? [], .. job.ResultWarnings ?? []],
         job.Request.EstimatedCostUsd,
         job.Error,
-        job.Images.Select(i => new ImageView(urls.File(i.StorageKey), i.Width, i.Height, i.ContentType, i.Bytes, i.Sha256)).ToList());
+        job.Images.Select(i => new ImageView(urls.File(i.StorageKey), i.Width, i.Height, i.ContentType, i.Bytes, i.Sha256)).ToList(),
+        (job.AttemptHistory ?? []).Select(AttemptView.From).ToList());
 }
 
 public sealed record JobPage(string Object, IReadOnlyList<JobView> Data, bool HasMore, string? NextCursor);

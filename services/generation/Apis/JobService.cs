@@ -36,27 +36,11 @@ public sealed class JobService(JobRepository jobs, CredentialSealer sealer, Time
             UpdatedAt: now,
             StartedAt: null,
             CompletedAt: null,
-            Images: []);
+            Images: [],
+            AttemptHistory: [new JobAttempt(1, validated.Provider.Id, validated.Model.Id, JobStatus.Queued, now, null, null, null, null, null)]);
 
-        var request = validated.Request;
-        var command = new GenerateImage(
-            job.Id,
-            Attempt: 1,
-            owner,
-            job.Provider,
-            job.Model,
-            request.Prompt,
-            request.NegativePrompt,
-            request.Width,
-            request.Height,
-            request.N,
-            request.Seed,
-            request.OutputFormat,
-            now,
-            request.Parameters,
-            ownKey is null ? null : sealer.Seal(ownKey, job.Id, job.Provider),
-            request.EstimatedCostUsd,
-            request.InputImages);
+        var command = JobCommands.For(
+            job.Id, 1, owner, job.Provider, job.Model, validated.Request, now, ownKey is null ? null : sealer.Seal(ownKey, job.Id, job.Provider));
 
         return await jobs.CreateAsync(job, command, cancellationToken, idempotency, IdempotencyKeys.Lifetime);
     }

@@ -40,6 +40,14 @@ public static class JobsApi
             .WithSummary("Cancel a queued or running job")
             .WithDescription("The job ends as canceled at once and its worker is told to stop. A job that has already ended answers 409.");
 
+        api.MapPost("/{id}/retry", RetryJob)
+            .WithName("RetryJob")
+            .WithSummary("Start a new attempt of a failed or canceled job")
+            .WithDescription("The job is queued again with the same request; its earlier attempts stay in attempt_details. A job made with X-Provider-Key needs the key sent again. A queued, running or succeeded job answers 409.")
+            .Produces<JobView>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
         api.MapGet("/", ListJobs)
             .WithName("ListJobs")
             .WithSummary("List jobs, newest first, with cursor pagination");
@@ -88,7 +96,8 @@ public static class JobsApi
             context.Response.Headers[IdempotencyKeys.ReplayedHeader] = "true";
         }
 
-        var job = (await repository.GetAsync(creation.JobId, JobService.AnonymousOwner, context.RequestAborted))!;
+        // As stored: a fresh read could already show the worker's progress, and the answer to a submission says "queued".
+        var job = creation.Job ?? (await repository.GetAsync(creation.JobId, JobService.AnonymousOwner, context.RequestAborted))!;
         return TypedResults.Accepted(urls.Job(job.Id), JobView.From(job, urls));
     }
 
@@ -123,6 +132,52 @@ public static class JobsApi
         await notifier.PublishAsync(jobId);
         return TypedResults.Ok(JobView.From(job, urls));
     }
+
+    public static async Task<IResult> RetryJob(
+        string id, HttpContext context, JobRepository jobs, CredentialSealer sealer, PublicUrls urls, TimeProvider clock)
+    {
+        var cancellationToken = context.RequestAborted;
+        var job = Guid.TryParse(id, out var jobId) ? await jobs.GetAsync(jobId, JobService.AnonymousOwner, cancellationToken) : null;
+        if (job is null)
+        {
+            return JobNotFound(id);
+        }
+
+        if (job.Status is not (JobStatus.Failed or JobStatus.Canceled))
+        {
+            return NotRetryable(id, job.Status);
+        }
+
+        var (ownKey, keyProblem) = ReadOwnKey(context, sealer);
+        if (keyProblem is not null)
+        {
+            return keyProblem;
+        }
+
+        if (ownKey is null && await jobs.UsedOwnKeyAsync(jobId, cancellationToken))
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "Provider key needed",
+                detail: $"Job {id} was made with your own provider key, which is never kept; send it again in the {JobService.OwnKeyHeader} header with the retry.");
+        }
+
+        var sealedKey = ownKey is null ? null : sealer.Seal(ownKey, jobId, job.Provider);
+        if (await jobs.RetryAsync(jobId, JobService.AnonymousOwner, sealedKey, clock.GetUtcNow(), cancellationToken) is null)
+        {
+            // Another retry won the race.
+            return NotRetryable(id, (await jobs.GetStatusAsync(jobId, cancellationToken)) ?? job.Status);
+        }
+
+        var retried = (await jobs.GetAsync(jobId, JobService.AnonymousOwner, cancellationToken))!;
+        return TypedResults.Accepted(urls.Job(jobId), JobView.From(retried, urls));
+    }
+
+    private static ProblemHttpResult NotRetryable(string id, string status) =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status409Conflict,
+            title: "Job cannot be retried",
+            detail: $"Job {id} is {status}; only failed or canceled jobs can be retried.");
 
     public static async Task<Results<Ok<JobPage>, ValidationProblem>> ListJobs(
         string? status, string? provider, string? limit, string? cursor, JobRepository jobs, PublicUrls urls, CancellationToken cancellationToken)

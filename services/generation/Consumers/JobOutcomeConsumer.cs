@@ -1,6 +1,7 @@
 using ImageGen.Contracts;
 using ImageGen.Generation.Data;
 using ImageGen.Generation.Notifications;
+using ImageGen.Generation.Retries;
 using MassTransit;
 using Npgsql;
 
@@ -10,7 +11,8 @@ namespace ImageGen.Generation.Consumers;
 /// Moves jobs along as workers report on them. Each transition is a conditional update, so a
 /// redelivered or late event changes nothing: a job reaches its terminal state exactly once.
 /// </summary>
-public sealed class JobOutcomeConsumer(JobRepository jobs, JobCompletionNotifier notifier, ILogger<JobOutcomeConsumer> logger) :
+public sealed class JobOutcomeConsumer(
+    JobRepository jobs, JobCompletionNotifier notifier, RetryPolicy retries, TimeProvider clock, ILogger<JobOutcomeConsumer> logger) :
     IConsumer<ImageGenerationStarted>,
     IConsumer<ImageGenerationSucceeded>,
     IConsumer<ImageGenerationFailed>
@@ -29,6 +31,15 @@ public sealed class JobOutcomeConsumer(JobRepository jobs, JobCompletionNotifier
 
     public async Task Consume(ConsumeContext<ImageGenerationFailed> context)
     {
+        var failed = context.Message;
+        if (retries.DelayAfter(failed.Attempt, failed.Retryable, failed.RetryAfterSeconds) is { } delay
+            && await jobs.ScheduleRetryAsync(failed, delay, clock.GetUtcNow(), context.CancellationToken))
+        {
+            logger.LogInformation("Job {JobId} attempt {Attempt} failed at {Provider} with {ErrorCode}; attempt {Next} in {Delay:F1} s",
+                failed.JobId, failed.Attempt, failed.Provider, failed.ErrorCode, failed.Attempt + 1, delay.TotalSeconds);
+            return;
+        }
+
         if (await jobs.CompleteFailedAsync(context.Message, context.CancellationToken))
         {
             logger.LogInformation("Job {JobId} failed at {Provider}: {ErrorCode}", context.Message.JobId, context.Message.Provider, context.Message.ErrorCode);

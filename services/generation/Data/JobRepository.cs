@@ -59,7 +59,10 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
         }
 
         await using (var insertJob = new NpgsqlCommand(
-            $"INSERT INTO jobs ({JobColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, $8, NULL, NULL, '{{}}')",
+            """
+            INSERT INTO jobs (id, owner, status, provider, model, request, attempts, created_at, updated_at, sealed_credential, own_key)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $9 IS NOT NULL)
+            """,
             connection,
             transaction))
         {
@@ -71,13 +74,16 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
             insertJob.Parameters.AddWithValue(NpgsqlDbType.Jsonb, JsonSerializer.Serialize(job.Request, Json));
             insertJob.Parameters.AddWithValue(job.Attempts);
             insertJob.Parameters.AddWithValue(job.CreatedAt);
+            insertJob.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)command.SealedCredential ?? DBNull.Value });
             await insertJob.ExecuteNonQueryAsync(cancellationToken);
         }
+
+        await AddAttemptAsync(connection, transaction, command, job.CreatedAt, cancellationToken);
 
         await OutboxWriter.EnqueueAsync(connection, transaction, ProviderQueues.For(job.Provider), command, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         outboxSignal.Notify();
-        return JobCreation.Created(job.Id);
+        return JobCreation.Created(job);
     }
 
     public async Task<Job?> GetAsync(Guid id, string owner, CancellationToken cancellationToken)
@@ -139,7 +145,7 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
             await using (var update = new NpgsqlCommand(
-                "UPDATE jobs SET status = 'canceled', completed_at = $3, updated_at = $3 WHERE id = $1 AND owner = $2 AND status IN ('queued', 'running') RETURNING provider, GREATEST(attempts, 1)",
+                "UPDATE jobs SET status = 'canceled', completed_at = $3, updated_at = $3, sealed_credential = NULL WHERE id = $1 AND owner = $2 AND status IN ('queued', 'running') RETURNING provider, GREATEST(attempts, 1)",
                 connection,
                 transaction))
             {
@@ -156,6 +162,22 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
 
             if (provider is not null)
             {
+                // A command not yet sent (the first, or a retry waiting out its backoff) is never sent.
+                await using (var settle = new NpgsqlBatch(connection, transaction))
+                {
+                    var attemptCanceled = new NpgsqlBatchCommand(
+                        "UPDATE job_attempts SET status = 'canceled', completed_at = $3 WHERE job_id = $1 AND attempt = $2 AND status IN ('queued', 'running')");
+                    attemptCanceled.Parameters.AddWithValue(id);
+                    attemptCanceled.Parameters.AddWithValue(attempt);
+                    attemptCanceled.Parameters.AddWithValue(now);
+                    var unsent = new NpgsqlBatchCommand("DELETE FROM outbox WHERE message_type = $1 AND payload->>'job_id' = $2");
+                    unsent.Parameters.AddWithValue(typeof(GenerateImage).FullName!);
+                    unsent.Parameters.AddWithValue(id.ToString());
+                    settle.BatchCommands.Add(attemptCanceled);
+                    settle.BatchCommands.Add(unsent);
+                    await settle.ExecuteNonQueryAsync(cancellationToken);
+                }
+
                 await OutboxWriter.EnqueueAsync(connection, transaction, OutboxWriter.Publish, new GenerationCanceled(id, attempt, provider, now), cancellationToken);
             }
 
@@ -173,15 +195,25 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
     /// <summary>Records that a worker took the attempt. Ignored once the job is past it.</summary>
     public async Task MarkRunningAsync(Guid id, int attempt, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var batch = dataSource.CreateBatch();
+        foreach (var sql in new[]
+        {
+            """
             UPDATE jobs SET status = 'running', attempts = GREATEST(attempts, $2),
                             started_at = COALESCE(started_at, $3), updated_at = now()
-            WHERE id = $1 AND status = 'queued'
-            """);
-        command.Parameters.AddWithValue(id);
-        command.Parameters.AddWithValue(attempt);
-        command.Parameters.AddWithValue(startedAt);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            WHERE id = $1 AND status = 'queued' AND attempts <= $2
+            """,
+            "UPDATE job_attempts SET status = 'running', started_at = COALESCE(started_at, $3) WHERE job_id = $1 AND attempt = $2 AND status = 'queued'",
+        })
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            command.Parameters.AddWithValue(id);
+            command.Parameters.AddWithValue(attempt);
+            command.Parameters.AddWithValue(startedAt);
+            batch.BatchCommands.Add(command);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Moves the job to succeeded with its images. Returns false when it was already terminal.</summary>
@@ -194,6 +226,8 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
             return false;
         }
 
+        await RecordAttemptAsync(connection, transaction, outcome.JobId, outcome.Attempt, JobStatus.Succeeded, outcome.StartedAt, outcome.CompletedAt,
+            null, null, null, outcome.CostUsd, cancellationToken);
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
             if (outcome.Warnings is { Count: > 0 } warnings)
@@ -234,7 +268,142 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
     public async Task<bool> CompleteFailedAsync(ImageGenerationFailed outcome, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await CompleteAsync(connection, null, outcome.JobId, outcome.Attempt, JobStatus.Failed, outcome.ErrorCode, outcome.ErrorMessage, outcome.StartedAt, outcome.CompletedAt, cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (!await CompleteAsync(connection, transaction, outcome.JobId, outcome.Attempt, JobStatus.Failed, outcome.ErrorCode, outcome.ErrorMessage, outcome.StartedAt, outcome.CompletedAt, cancellationToken))
+        {
+            return false;
+        }
+
+        await RecordAttemptAsync(connection, transaction, outcome.JobId, outcome.Attempt, JobStatus.Failed, outcome.StartedAt, outcome.CompletedAt,
+            outcome.ErrorCode, outcome.ErrorMessage, outcome.Retryable, outcome.CostUsd, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Ends the failed attempt and schedules the next one <paramref name="delay"/> from now: the job is queued again and
+    /// its command waits in the outbox until due, so a crash meanwhile loses nothing. False when the job has moved on
+    /// (canceled, already ended, or this outcome is a stale one of an older attempt).
+    /// </summary>
+    public async Task<bool> ScheduleRetryAsync(ImageGenerationFailed outcome, TimeSpan delay, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var next = outcome.Attempt + 1;
+        var due = now + delay;
+        GenerateImage? command = null;
+        await using (var requeue = new NpgsqlCommand("""
+            UPDATE jobs SET status = 'queued', attempts = $2, updated_at = $3
+            WHERE id = $1 AND status IN ('queued', 'running') AND attempts <= $4
+            RETURNING owner, provider, model, request, created_at, sealed_credential
+            """, connection, transaction))
+        {
+            requeue.Parameters.AddWithValue(outcome.JobId);
+            requeue.Parameters.AddWithValue(next);
+            requeue.Parameters.AddWithValue(now);
+            requeue.Parameters.AddWithValue(outcome.Attempt);
+            await using var reader = await requeue.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                command = JobCommands.For(outcome.JobId, next, reader.GetString(0), reader.GetString(1), reader.GetString(2),
+                    JsonSerializer.Deserialize<JobRequest>(reader.GetString(3), Json)!, reader.GetFieldValue<DateTimeOffset>(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5));
+            }
+        }
+
+        if (command is null)
+        {
+            return false;
+        }
+
+        await RecordAttemptAsync(connection, transaction, outcome.JobId, outcome.Attempt, JobStatus.Failed, outcome.StartedAt, outcome.CompletedAt,
+            outcome.ErrorCode, outcome.ErrorMessage, outcome.Retryable, outcome.CostUsd, cancellationToken);
+        await AddAttemptAsync(connection, transaction, command, due, cancellationToken);
+        await OutboxWriter.EnqueueAsync(connection, transaction, ProviderQueues.For(command.Provider), command, cancellationToken, due);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Starts a new attempt of a failed or canceled job, at once. <paramref name="sealedCredential"/> is the caller's own key
+    /// sealed for this job, when the job was made with one. Null when the job is not the caller's or has not ended that way.
+    /// </summary>
+    public async Task<int?> RetryAsync(Guid id, string owner, string? sealedCredential, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        GenerateImage? command = null;
+        await using (var requeue = new NpgsqlCommand("""
+            UPDATE jobs SET status = 'queued', attempts = attempts + 1, error_code = NULL, error_message = NULL, completed_at = NULL,
+                            updated_at = $3, sealed_credential = $4
+            WHERE id = $1 AND owner = $2 AND status IN ('failed', 'canceled')
+            RETURNING attempts, provider, model, request, created_at
+            """, connection, transaction))
+        {
+            requeue.Parameters.AddWithValue(id);
+            requeue.Parameters.AddWithValue(owner);
+            requeue.Parameters.AddWithValue(now);
+            requeue.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)sealedCredential ?? DBNull.Value });
+            await using var reader = await requeue.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                command = JobCommands.For(id, reader.GetInt32(0), owner, reader.GetString(1), reader.GetString(2),
+                    JsonSerializer.Deserialize<JobRequest>(reader.GetString(3), Json)!, reader.GetFieldValue<DateTimeOffset>(4), sealedCredential);
+            }
+        }
+
+        if (command is null)
+        {
+            return null;
+        }
+
+        await AddAttemptAsync(connection, transaction, command, now, cancellationToken);
+        await OutboxWriter.EnqueueAsync(connection, transaction, ProviderQueues.For(command.Provider), command, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        outboxSignal.Notify();
+        return command.Attempt;
+    }
+
+    /// <summary>Whether the job was made with the caller's own provider key (a retry needs it sent again).</summary>
+    public async Task<bool> UsedOwnKeyAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT own_key FROM jobs WHERE id = $1");
+        command.Parameters.AddWithValue(id);
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
+    private static async Task AddAttemptAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, GenerateImage command, DateTimeOffset scheduledAt, CancellationToken cancellationToken)
+    {
+        await using var insert = new NpgsqlCommand(
+            "INSERT INTO job_attempts (job_id, attempt, provider, model, status, scheduled_at) VALUES ($1, $2, $3, $4, 'queued', $5) ON CONFLICT DO NOTHING",
+            connection, transaction);
+        insert.Parameters.AddWithValue(command.JobId);
+        insert.Parameters.AddWithValue(command.Attempt);
+        insert.Parameters.AddWithValue(command.Provider);
+        insert.Parameters.AddWithValue(command.Model);
+        insert.Parameters.AddWithValue(scheduledAt);
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task RecordAttemptAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid jobId, int attempt, string status, DateTimeOffset startedAt, DateTimeOffset completedAt,
+        string? errorCode, string? errorMessage, bool? retryable, decimal? costUsd, CancellationToken cancellationToken)
+    {
+        await using var update = new NpgsqlCommand("""
+            UPDATE job_attempts SET status = $3, started_at = COALESCE(started_at, $4), completed_at = $5,
+                                    error_code = $6, error_message = $7, retryable = $8, cost_usd = $9
+            WHERE job_id = $1 AND attempt = $2 AND status IN ('queued', 'running')
+            """, connection, transaction);
+        update.Parameters.AddWithValue(jobId);
+        update.Parameters.AddWithValue(attempt);
+        update.Parameters.AddWithValue(status);
+        update.Parameters.AddWithValue(startedAt);
+        update.Parameters.AddWithValue(completedAt);
+        update.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)errorCode ?? DBNull.Value });
+        update.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)errorMessage ?? DBNull.Value });
+        update.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = (object?)retryable ?? DBNull.Value });
+        update.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Numeric, Value = (object?)costUsd ?? DBNull.Value });
+        await update.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task<bool> CompleteAsync(
@@ -243,8 +412,8 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
     {
         await using var command = new NpgsqlCommand("""
             UPDATE jobs SET status = $2, attempts = GREATEST(attempts, $3), error_code = $4, error_message = $5,
-                            started_at = COALESCE(started_at, $6), completed_at = $7, updated_at = now()
-            WHERE id = $1 AND status IN ('queued', 'running')
+                            started_at = COALESCE(started_at, $6), completed_at = $7, updated_at = now(), sealed_credential = NULL
+            WHERE id = $1 AND status IN ('queued', 'running') AND attempts <= $3
             """, connection, transaction);
         command.Parameters.AddWithValue(id);
         command.Parameters.AddWithValue(status);
@@ -282,6 +451,38 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
             }
         }
 
+        if (jobs.Count == 0)
+        {
+            return jobs;
+        }
+
+        var attempts = new Dictionary<Guid, List<JobAttempt>>();
+        await using (var attemptQuery = dataSource.CreateCommand("""
+            SELECT job_id, attempt, provider, model, status, scheduled_at, started_at, completed_at, error_code, error_message, retryable, cost_usd
+            FROM job_attempts WHERE job_id = ANY($1) ORDER BY job_id, attempt
+            """))
+        {
+            attemptQuery.Parameters.AddWithValue(jobs.Select(j => j.Id).ToArray());
+            await using var reader = await attemptQuery.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var jobId = reader.GetGuid(0);
+                if (!attempts.TryGetValue(jobId, out var list))
+                {
+                    attempts[jobId] = list = [];
+                }
+
+                list.Add(new JobAttempt(
+                    reader.GetInt32(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5),
+                    reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
+                    reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
+                    reader.IsDBNull(8) ? null : new JobError(reader.GetString(8), reader.IsDBNull(9) ? string.Empty : reader.GetString(9)),
+                    reader.IsDBNull(10) ? null : reader.GetBoolean(10),
+                    reader.IsDBNull(11) ? null : reader.GetDecimal(11)));
+            }
+        }
+
+        jobs = jobs.Select(j => attempts.TryGetValue(j.Id, out var list) ? j with { AttemptHistory = list } : j).ToList();
         var succeeded = jobs.Where(j => j.Status == JobStatus.Succeeded).Select(j => j.Id).ToArray();
         if (succeeded.Length == 0)
         {

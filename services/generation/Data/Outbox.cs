@@ -35,15 +35,18 @@ public static class OutboxWriter
     /// <summary>Destination of an event published to every subscriber rather than sent to one queue.</summary>
     public const string Publish = "";
 
-    public static async Task EnqueueAsync<T>(NpgsqlConnection connection, NpgsqlTransaction transaction, string destination, T message, CancellationToken cancellationToken)
+    /// <param name="availableAt">When the message may be sent (a retry waiting out its backoff); null for at once.</param>
+    public static async Task EnqueueAsync<T>(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string destination, T message, CancellationToken cancellationToken, DateTimeOffset? availableAt = null)
         where T : class
     {
         await using var command = new NpgsqlCommand(
-            "INSERT INTO outbox (destination, message_type, payload, trace_parent) VALUES ($1, $2, $3, $4)", connection, transaction);
+            "INSERT INTO outbox (destination, message_type, payload, trace_parent, available_at) VALUES ($1, $2, $3, $4, COALESCE($5, now()))", connection, transaction);
         command.Parameters.AddWithValue(destination);
         command.Parameters.AddWithValue(typeof(T).FullName!);
         command.Parameters.AddWithValue(NpgsqlDbType.Jsonb, JsonSerializer.Serialize(message, JobRepository.Json));
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)Activity.Current?.Id ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)availableAt ?? DBNull.Value });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
@@ -60,7 +63,8 @@ public sealed class OutboxDispatcher(
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     private const int BatchSize = 100;
-    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
+    // Also how late a retry that waits out a backoff can be sent.
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private static readonly ActivitySource Activities = new("ImageGen.Generation.Outbox");
     private static readonly Dictionary<string, Type> MessageTypes =
         typeof(GenerateImage).Assembly.GetExportedTypes().Where(t => t.FullName is not null).ToDictionary(t => t.FullName!);
@@ -98,7 +102,7 @@ public sealed class OutboxDispatcher(
 
         var rows = new List<(long Id, string Destination, string Type, string Payload, string? TraceParent)>();
         await using (var select = new NpgsqlCommand(
-            "SELECT id, destination, message_type, payload::text, trace_parent FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", connection, transaction))
+            "SELECT id, destination, message_type, payload::text, trace_parent FROM outbox WHERE available_at <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", connection, transaction))
         {
             select.Parameters.AddWithValue(BatchSize);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);

@@ -4,6 +4,7 @@ using ImageGen.Generation.Consumers;
 using ImageGen.Generation.Data;
 using ImageGen.Generation.Notifications;
 using ImageGen.Generation.Providers;
+using ImageGen.Generation.Retries;
 using ImageGen.Generation.Storage;
 using ImageGen.Generation.Validation;
 using ImageGen.ServiceDefaults.Messaging;
@@ -43,6 +44,12 @@ public static class Extensions
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<JobRepository>();
         services.AddSingleton<JobService>();
+        services.AddOptions<RetryOptions>()
+            .Bind(builder.Configuration.GetSection(RetryOptions.SectionName))
+            .Validate(o => o.MaxAttempts is >= 1 and <= 10, $"{RetryOptions.SectionName}:MaxAttempts must be 1 to 10.")
+            .Validate(o => o.BaseDelay > TimeSpan.Zero && o.MaxDelay >= o.BaseDelay, $"{RetryOptions.SectionName}:BaseDelay must be positive and at most MaxDelay.")
+            .ValidateOnStart();
+        services.AddSingleton<RetryPolicy>();
         services.AddHostedService<OutboxDispatcher>();
         services.AddSingleton<JobCompletionNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<JobCompletionNotifier>());

@@ -47,13 +47,28 @@ public sealed record Job(
     DateTimeOffset? StartedAt,
     DateTimeOffset? CompletedAt,
     IReadOnlyList<JobImage> Images,
-    IReadOnlyList<string>? ResultWarnings = null);
+    IReadOnlyList<string>? ResultWarnings = null,
+    IReadOnlyList<JobAttempt>? AttemptHistory = null);
+
+/// <summary>One attempt of a job at a provider: when it was due to be sent, ran and ended, how, and what it cost.</summary>
+public sealed record JobAttempt(
+    int Attempt,
+    string Provider,
+    string Model,
+    string Status,
+    DateTimeOffset ScheduledAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? CompletedAt,
+    JobError? Error,
+    bool? Retryable,
+    decimal? CostUsd);
 
 /// <summary>A submission's idempotency key and the fingerprint of its request.</summary>
 public sealed record IdempotencyClaim(string Key, string Fingerprint);
 
 /// <summary>What a submission did: created the job, found the one its idempotency key created, or hit a key used for another request.</summary>
-public sealed record JobCreation(Guid JobId, bool Replayed, bool KeyConflict)
+/// <param name="Job">The job as just stored, when this submission created it.</param>
+public sealed record JobCreation(Guid JobId, bool Replayed, bool KeyConflict, Job? Job = null)
 {
-    public static JobCreation Created(Guid jobId) => new(jobId, false, false);
+    public static JobCreation Created(Job job) => new(job.Id, false, false, job);
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using ImageGen.Contracts;
@@ -25,9 +27,19 @@ namespace ImageGen.Providers.Adapters.Automatic1111;
 /// web UI fetches URLs only when its operator allows it.</item>
 /// <item>The web UI puts a grid of the batch first when it makes more than one image; only the images themselves are kept.</item>
 /// <item>A slow server (a CPU, a large checkpoint) needs a longer <c>Providers:automatic1111:Timeout</c> than the default 2 minutes.</item>
+/// <item>Cancel: every generation is sent with <c>force_task_id</c> = <see cref="TaskIdFor"/>. When the call is canceled (the job
+/// canceled, or the worker stopping) the server keeps generating, since it never notices the client leave, so the adapter asks
+/// <c>POST internal/progress</c> about that task and sends <c>POST sdapi/v1/interrupt</c> only when it is the one running:
+/// interrupt stops whatever runs, which may be another client's. A task still queued behind another cannot be stopped (the
+/// web UI has no dequeue) and runs to completion; a server without <c>internal/progress</c> (started with <c>--nowebui</c>, or
+/// older than that endpoint) is never interrupted, because whose generation it runs cannot be known.</item>
 /// </list>
 /// </remarks>
-public sealed class Automatic1111Adapter(IHttpClientFactory http, ResultImageFetcher fetcher, IOptionsMonitor<ProviderSettings> settings) : IImageProviderAdapter
+public sealed partial class Automatic1111Adapter(
+    IHttpClientFactory http,
+    ResultImageFetcher fetcher,
+    IOptionsMonitor<ProviderSettings> settings,
+    ILogger<Automatic1111Adapter> logger) : IImageProviderAdapter
 {
     public const string Id = "automatic1111";
     public const string Name = "Automatic1111";
@@ -37,6 +49,12 @@ public sealed class Automatic1111Adapter(IHttpClientFactory http, ResultImageFet
     public const double DefaultDenoisingStrength = 0.75;
 
     public static readonly Uri DefaultBaseUrl = new("http://127.0.0.1:7860/");
+
+    /// <summary>
+    /// How long a canceled call may spend finding out whether its generation runs and interrupting it. Its own budget, since
+    /// the call's token is already canceled; short, because the worker may be stopping.
+    /// </summary>
+    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
 
     public string ProviderId => Id;
 
@@ -66,16 +84,27 @@ public sealed class Automatic1111Adapter(IHttpClientFactory http, ResultImageFet
             SendImages: true,
             SaveImages: false,
             InitImages: edit ? await InputImagesAsync(request.InputImages, cancellationToken) : null,
-            DenoisingStrength: edit ? Number("denoising_strength", "DenoisingStrength") ?? DefaultDenoisingStrength : null);
+            DenoisingStrength: edit ? Number("denoising_strength", "DenoisingStrength") ?? DefaultDenoisingStrength : null,
+            ForceTaskId: TaskIdFor(request));
 
         using var message = ProviderHttp.JsonRequest(HttpMethod.Post, path, body);
-        if (options.Option("Username") is { } username)
+        message.Headers.Authorization = Authorization(options);
+
+        // Nothing was sent yet, so there is nothing to stop on the server.
+        cancellationToken.ThrowIfCancellationRequested();
+        HttpResponseMessage sent;
+        try
         {
-            var pair = Encoding.UTF8.GetBytes($"{username}:{options.Option("Password") ?? string.Empty}");
-            message.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(pair));
+            // The whole answer is read here (ResponseContentRead): a cancel after this point finds the generation done.
+            sent = await client.SendToProviderAsync(message, server, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await StopIfRunningAsync(client, server, body.ForceTaskId, options);
+            throw;
         }
 
-        using var response = await client.SendToProviderAsync(message, server, cancellationToken);
+        using var response = sent;
         if (!response.IsSuccessStatusCode)
         {
             throw MapError(await ProviderErrorMapper.ReadErrorAsync(response, cancellationToken), server, path);
@@ -102,6 +131,104 @@ public sealed class Automatic1111Adapter(IHttpClientFactory http, ResultImageFet
                   : throw ProviderException.InvalidRequest($"{parameter} is '{value}', which is not a number.")
                 : null;
     }
+
+    /// <summary>
+    /// The id the web UI files the generation under (<c>force_task_id</c>, <c>id_task</c> in <c>internal/progress</c>): one per
+    /// job attempt, so a cancel asks about this attempt's generation only, and an operator can tell from the server's
+    /// progress which job a generation belongs to.
+    /// </summary>
+    public static string TaskIdFor(ProviderRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return string.Create(CultureInfo.InvariantCulture, $"imagegen-{request.JobId:N}-{request.Attempt}");
+    }
+
+    /// <summary>
+    /// After a cancel: interrupts the generation only when <c>internal/progress</c> says <paramref name="taskId"/> is the one
+    /// running. Never throws: the caller's cancellation is what the worker must see, whatever happens here.
+    /// </summary>
+    private async Task StopIfRunningAsync(HttpClient client, string server, string taskId, ProviderSettings options)
+    {
+        using var budget = new CancellationTokenSource(StopTimeout);
+        try
+        {
+            // live_preview false: the answer would otherwise carry the current preview image, which nobody here looks at.
+            using var ask = ProviderHttp.JsonRequest(HttpMethod.Post, "internal/progress", new ProgressQuery(taskId, IdLivePreview: -1, LivePreview: false));
+            ask.Headers.Authorization = Authorization(options);
+            using var answer = await client.SendAsync(ask, budget.Token);
+            if (answer.StatusCode == HttpStatusCode.NotFound)
+            {
+                LogNoProgressApi(server, taskId);
+                return;
+            }
+
+            if (!answer.IsSuccessStatusCode)
+            {
+                LogStopFailed(server, taskId, $"internal/progress answered HTTP {(int)answer.StatusCode}");
+                return;
+            }
+
+            var progress = await answer.Content.ReadFromJsonAsync<Progress>(ProviderHttp.SnakeCaseJson, budget.Token);
+            if (progress is { Active: true })
+            {
+                using var interrupt = new HttpRequestMessage(HttpMethod.Post, "sdapi/v1/interrupt");
+                interrupt.Headers.Authorization = Authorization(options);
+                using var interrupted = await client.SendAsync(interrupt, budget.Token);
+                if (interrupted.IsSuccessStatusCode)
+                {
+                    LogInterrupted(server, taskId);
+                }
+                else
+                {
+                    LogStopFailed(server, taskId, $"sdapi/v1/interrupt answered HTTP {(int)interrupted.StatusCode}");
+                }
+            }
+            else if (progress is { Queued: true })
+            {
+                LogQueued(server, taskId);
+            }
+            else if (progress is { Completed: true })
+            {
+                LogAlreadyFinished(server, taskId);
+            }
+            else
+            {
+                // Not yet queued (still being checked), or a server that ignores force_task_id: either way not known to be ours.
+                LogNotRunning(server, taskId);
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or JsonException or NotSupportedException)
+        {
+            // The type only: transport messages can name internal hosts, and nothing here may echo the credentials.
+            LogStopFailed(server, taskId, budget.IsCancellationRequested
+                ? string.Create(CultureInfo.InvariantCulture, $"no answer within {StopTimeout.TotalSeconds:0} s")
+                : ex.GetType().Name);
+        }
+    }
+
+    /// <summary>HTTP Basic from <c>Options:Username</c> and <c>Password</c> (<c>--api-auth</c>), on every call to the server.</summary>
+    private static AuthenticationHeaderValue? Authorization(ProviderSettings options) =>
+        options.Option("Username") is { } username
+            ? new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{username}:{options.Option("Password") ?? string.Empty}")))
+            : null;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Server}: the canceled generation {TaskId} was running and has been interrupted")]
+    private partial void LogInterrupted(string server, string taskId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Server}: the canceled generation {TaskId} is queued behind another one; the web UI cannot take it off its queue, so it will run to completion and its images are discarded")]
+    private partial void LogQueued(string server, string taskId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Server}: the canceled generation {TaskId} had already finished; nothing to interrupt")]
+    private partial void LogAlreadyFinished(string server, string taskId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Server}: the canceled generation {TaskId} is neither running nor queued there (not started yet, or the server ignores force_task_id); not interrupting, so it may run to completion")]
+    private partial void LogNotRunning(string server, string taskId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Server} has no internal/progress (started with --nowebui, or an older web UI), so whether the canceled generation {TaskId} is the one running cannot be known; not interrupting, so it runs to completion")]
+    private partial void LogNoProgressApi(string server, string taskId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Server}: could not stop the canceled generation {TaskId} ({Reason}); it may run to completion")]
+    private partial void LogStopFailed(string server, string taskId, string reason);
 
     /// <summary>
     /// The batch's own images: those of the size asked for, else everything after the grid the web UI puts first
@@ -262,7 +389,13 @@ public sealed class Automatic1111Adapter(IHttpClientFactory http, ResultImageFet
         bool SendImages,
         bool SaveImages,
         List<string>? InitImages,
-        double? DenoisingStrength);
+        double? DenoisingStrength,
+        string ForceTaskId);
 
     private sealed record Answer(List<string>? Images, string? Info);
+
+    private sealed record ProgressQuery(string IdTask, int IdLivePreview, bool LivePreview);
+
+    /// <summary>The web UI's <c>modules/progress.py</c> answer, as far as a cancel needs it.</summary>
+    private sealed record Progress(bool Active, bool Queued, bool Completed);
 }

@@ -5,6 +5,7 @@ using ImageGen.Providers.Tests.Fakes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ImageGen.Providers.Tests.Adapters.Automatic1111;
@@ -24,8 +25,13 @@ internal sealed class Automatic1111TestHost : IDisposable
 
     /// <param name="baseUrl">The configured base URL; the fake's by default.</param>
     /// <param name="allowedHosts">Hosts input-image downloads may reach although they are local.</param>
+    /// <param name="logs">Where the adapter's log lines go, for tests that read them.</param>
     public static Automatic1111TestHost For(
-        FakeProviderServer? fake, Dictionary<string, string?>? settings = null, string? baseUrl = null, IEnumerable<string>? allowedHosts = null)
+        FakeProviderServer? fake,
+        Dictionary<string, string?>? settings = null,
+        string? baseUrl = null,
+        IEnumerable<string>? allowedHosts = null,
+        CapturingLoggerProvider? logs = null)
     {
         var builder = Host.CreateApplicationBuilder();
         var configuration = new Dictionary<string, string?> { ["Providers:automatic1111:BaseUrl"] = baseUrl ?? fake!.BaseAddress.ToString() };
@@ -35,6 +41,11 @@ internal sealed class Automatic1111TestHost : IDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(configuration);
+        if (logs is not null)
+        {
+            builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Trace);
+        }
+
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IOptionsMonitor<ResultFetchOptions>>(
             new FixedOptionsMonitor<ResultFetchOptions>(new ResultFetchOptions { AllowedHosts = [.. allowedHosts ?? []], Retries = 0 }));
