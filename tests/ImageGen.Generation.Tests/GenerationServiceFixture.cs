@@ -47,6 +47,8 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
         {
             cfg.Host(new Uri(TestInfrastructure.RabbitMqFor("generation")));
             cfg.ReceiveEndpoint(ProviderQueues.For("builtin"), e => e.Handler<GenerateImage>(AnswerAsWorker));
+            // A second provider (keyless, like builtin) for fallback chains.
+            cfg.ReceiveEndpoint(ProviderQueues.For(SecondProvider), e => e.Handler<GenerateImage>(AnswerAsWorker));
             cfg.ReceiveEndpoint("generation-tests-cancellations", e => e.Handler<GenerationCanceled>(context =>
             {
                 Cancellations[context.Message.JobId] = context.Message;
@@ -61,9 +63,12 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
         _heartbeat = new Timer(_ => _ = ReportWorkerAsync(), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>The stand-in worker also answers for this provider, so jobs can fall back from builtin to it.</summary>
+    public const string SecondProvider = "comfyui";
+
     private Task ReportWorkerAsync() =>
-        _redis!.GetDatabase().HashSetAsync(ProviderStatusKeys.For("builtin"), WorkerInstance,
-            JsonSerializer.Serialize(new ProviderWorkerStatus("builtin", WorkerInstance, true, DateTimeOffset.UtcNow), Json));
+        Task.WhenAll(new[] { "builtin", SecondProvider }.Select(provider => _redis!.GetDatabase().HashSetAsync(ProviderStatusKeys.For(provider), WorkerInstance,
+            JsonSerializer.Serialize(new ProviderWorkerStatus(provider, WorkerInstance, true, DateTimeOffset.UtcNow), Json))));
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -89,6 +94,19 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
 
         var started = DateTimeOffset.UtcNow;
         await context.Publish(new ImageGenerationStarted(command.JobId, command.Attempt, command.Provider, command.Model, started));
+        // "fail-on:<provider>:<code>[:<retry-after s>]" fails every attempt at that provider as retryable.
+        if (command.Prompt.StartsWith("fail-on:", StringComparison.Ordinal))
+        {
+            var parts = command.Prompt["fail-on:".Length..].Split(' ')[0].Split(':');
+            if (parts[0] == command.Provider)
+            {
+                await context.Publish(new ImageGenerationFailed(command.JobId, command.Attempt, command.Owner, command.Provider, command.Model,
+                    parts[1], $"stand-in {command.Provider} failed with {parts[1]}", true, command.RequestedAt, started, DateTimeOffset.UtcNow,
+                    RetryAfterSeconds: parts.Length > 2 ? int.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture) : null));
+                return;
+            }
+        }
+
         // "flaky:<code>:<retry-after s>" fails the first attempt as retryable, "fail-first:<code>" fails it for good,
         // "always:<code>" fails every attempt as retryable; the other attempts succeed.
         foreach (var (prefix, retryable, firstOnly) in new[] { ("flaky:", true, true), ("fail-first:", false, true), ("always:", true, false) })

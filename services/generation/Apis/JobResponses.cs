@@ -52,9 +52,17 @@ public sealed record JobView(
     decimal? EstimatedCostUsd,
     JobError? Error,
     IReadOnlyList<ImageView> Images,
-    IReadOnlyList<AttemptView> AttemptDetails)
+    IReadOnlyList<AttemptView> AttemptDetails,
+    IReadOnlyList<RouteView>? Routes)
 {
-    public static JobView From(Job job, PublicUrls urls) => new(
+    public static JobView From(Job job, PublicUrls urls)
+    {
+        // Parameters and cost of the route the job is on now (a later one after a fallback).
+        var current = job.Request.RoutesOrSelf(job.Provider, job.Model).FirstOrDefault(r => r.Provider == job.Provider && r.Model == job.Model)?.Request ?? job.Request;
+        return Create(job, urls, current);
+    }
+
+    private static JobView Create(Job job, PublicUrls urls, JobRequest current) => new(
         job.Id,
         "job",
         job.Status,
@@ -66,12 +74,16 @@ public sealed record JobView(
         job.CompletedAt,
         job.Attempts,
         new JobRequestView(job.Request.Prompt, job.Request.NegativePrompt, job.Request.Size, job.Request.N, job.Request.Seed, job.Request.OutputFormat, job.Request.Strict, job.Request.Metadata),
-        job.Request.Parameters ?? [],
+        current.Parameters ?? [],
         [.. job.Request.Warnings ?? [], .. job.ResultWarnings ?? []],
-        job.Request.EstimatedCostUsd,
+        current.EstimatedCostUsd,
         job.Error,
         job.Images.Select(i => new ImageView(urls.File(i.StorageKey), i.Width, i.Height, i.ContentType, i.Bytes, i.Sha256)).ToList(),
-        (job.AttemptHistory ?? []).Select(AttemptView.From).ToList());
+        (job.AttemptHistory ?? []).Select(AttemptView.From).ToList(),
+        job.Request.Routes?.Select(r => new RouteView(r.Provider, r.Model, r.Request.Size, r.Request.Parameters ?? [], r.Request.EstimatedCostUsd)).ToList());
 }
+
+/// <summary>One step of a job's fallback chain, as validated and translated for its provider.</summary>
+public sealed record RouteView(string Provider, string Model, string Size, IReadOnlyDictionary<string, string> AppliedParameters, decimal? EstimatedCostUsd);
 
 public sealed record JobPage(string Object, IReadOnlyList<JobView> Data, bool HasMore, string? NextCursor);

@@ -32,11 +32,13 @@ public sealed class JobOutcomeConsumer(
     public async Task Consume(ConsumeContext<ImageGenerationFailed> context)
     {
         var failed = context.Message;
-        if (retries.DelayAfter(failed.Attempt, failed.Retryable, failed.RetryAfterSeconds) is { } delay
-            && await jobs.ScheduleRetryAsync(failed, delay, clock.GetUtcNow(), context.CancellationToken))
+        if (await jobs.GetRoutingAsync(failed.JobId, context.CancellationToken) is { } routing
+            && routing.Attempts <= failed.Attempt && routing.Provider == failed.Provider && routing.Model == failed.Model
+            && retries.NextAttempt(routing, failed) is var (route, delay)
+            && await jobs.ScheduleAttemptAsync(failed, route, delay, clock.GetUtcNow(), context.CancellationToken))
         {
-            logger.LogInformation("Job {JobId} attempt {Attempt} failed at {Provider} with {ErrorCode}; attempt {Next} in {Delay:F1} s",
-                failed.JobId, failed.Attempt, failed.Provider, failed.ErrorCode, failed.Attempt + 1, delay.TotalSeconds);
+            logger.LogInformation("Job {JobId} attempt {Attempt} failed at {Provider} with {ErrorCode}; attempt {Next} on {NextProvider} in {Delay:F1} s",
+                failed.JobId, failed.Attempt, failed.Provider, failed.ErrorCode, failed.Attempt + 1, route.Provider, delay.TotalSeconds);
             return;
         }
 

@@ -280,34 +280,53 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
         return true;
     }
 
+    /// <summary>What the orchestrator needs to decide where a failed job goes next.</summary>
+    public async Task<JobRouting?> GetRoutingAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT j.request, j.provider, j.model, j.attempts,
+                   (SELECT count(*) FROM job_attempts a WHERE a.job_id = j.id AND a.provider = j.provider AND a.model = j.model)
+            FROM jobs j WHERE j.id = $1
+            """);
+        command.Parameters.AddWithValue(id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new JobRouting(JsonSerializer.Deserialize<JobRequest>(reader.GetString(0), Json)!, reader.GetString(1), reader.GetString(2), reader.GetInt32(3), (int)reader.GetInt64(4))
+            : null;
+    }
+
     /// <summary>
-    /// Ends the failed attempt and schedules the next one <paramref name="delay"/> from now: the job is queued again and
-    /// its command waits in the outbox until due, so a crash meanwhile loses nothing. False when the job has moved on
-    /// (canceled, already ended, or this outcome is a stale one of an older attempt).
+    /// Ends the failed attempt and schedules the next one on <paramref name="route"/> (the same provider again, or the
+    /// next of its fallback chain) <paramref name="delay"/> from now: the job is queued again and its command waits in the
+    /// outbox until due, so a crash meanwhile loses nothing. False when the job has moved on (canceled, already ended,
+    /// or this outcome is a stale one of an older attempt).
     /// </summary>
-    public async Task<bool> ScheduleRetryAsync(ImageGenerationFailed outcome, TimeSpan delay, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<bool> ScheduleAttemptAsync(ImageGenerationFailed outcome, JobRoute route, TimeSpan delay, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var next = outcome.Attempt + 1;
         var due = now + delay;
         GenerateImage? command = null;
+        // A caller's own key is sealed for one provider: it goes along only while the job stays with that provider.
         await using (var requeue = new NpgsqlCommand("""
-            UPDATE jobs SET status = 'queued', attempts = $2, updated_at = $3
+            UPDATE jobs SET status = 'queued', attempts = $2, updated_at = $3, provider = $5, model = $6,
+                            sealed_credential = CASE WHEN provider = $5 THEN sealed_credential END
             WHERE id = $1 AND status IN ('queued', 'running') AND attempts <= $4
-            RETURNING owner, provider, model, request, created_at, sealed_credential
+            RETURNING owner, created_at, sealed_credential
             """, connection, transaction))
         {
             requeue.Parameters.AddWithValue(outcome.JobId);
             requeue.Parameters.AddWithValue(next);
             requeue.Parameters.AddWithValue(now);
             requeue.Parameters.AddWithValue(outcome.Attempt);
+            requeue.Parameters.AddWithValue(route.Provider);
+            requeue.Parameters.AddWithValue(route.Model);
             await using var reader = await requeue.ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
-                command = JobCommands.For(outcome.JobId, next, reader.GetString(0), reader.GetString(1), reader.GetString(2),
-                    JsonSerializer.Deserialize<JobRequest>(reader.GetString(3), Json)!, reader.GetFieldValue<DateTimeOffset>(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5));
+                command = JobCommands.For(outcome.JobId, next, reader.GetString(0), route.Provider, route.Model, route.Request,
+                    reader.GetFieldValue<DateTimeOffset>(1), reader.IsDBNull(2) ? null : reader.GetString(2));
             }
         }
 
@@ -321,6 +340,11 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
         await AddAttemptAsync(connection, transaction, command, due, cancellationToken);
         await OutboxWriter.EnqueueAsync(connection, transaction, ProviderQueues.For(command.Provider), command, cancellationToken, due);
         await transaction.CommitAsync(cancellationToken);
+        if (delay <= TimeSpan.Zero)
+        {
+            outboxSignal.Notify();
+        }
+
         return true;
     }
 
@@ -347,8 +371,11 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
             await using var reader = await requeue.ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
-                command = JobCommands.For(id, reader.GetInt32(0), owner, reader.GetString(1), reader.GetString(2),
-                    JsonSerializer.Deserialize<JobRequest>(reader.GetString(3), Json)!, reader.GetFieldValue<DateTimeOffset>(4), sealedCredential);
+                var (provider, model) = (reader.GetString(1), reader.GetString(2));
+                var request = JsonSerializer.Deserialize<JobRequest>(reader.GetString(3), Json)!;
+                // Again where the job last ran: after a fallback that is a later route, translated for its provider.
+                var route = request.RoutesOrSelf(provider, model).FirstOrDefault(r => r.Provider == provider && r.Model == model)?.Request ?? request;
+                command = JobCommands.For(id, reader.GetInt32(0), owner, provider, model, route, reader.GetFieldValue<DateTimeOffset>(4), sealedCredential);
             }
         }
 

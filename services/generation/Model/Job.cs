@@ -17,10 +17,18 @@ public sealed record JobRequest(
     IReadOnlyList<string>? Warnings = null,
     decimal? EstimatedCostUsd = null,
     bool Strict = false,
-    IReadOnlyList<string>? InputImages = null)
+    IReadOnlyList<string>? InputImages = null,
+    IReadOnlyList<JobRoute>? Routes = null)
 {
     public string Size => $"{Width}x{Height}";
+
+    /// <summary>The routes to try in order; a job with a single provider has one, itself.</summary>
+    public IReadOnlyList<JobRoute> RoutesOrSelf(string provider, string model) =>
+        Routes is { Count: > 0 } routes ? routes : [new JobRoute(provider, model, this with { Routes = null })];
 }
+
+/// <summary>One provider and model a job may run on, with the request as validated and translated for it.</summary>
+public sealed record JobRoute(string Provider, string Model, JobRequest Request);
 
 public sealed record JobImage(
     int Index,
@@ -71,4 +79,12 @@ public sealed record IdempotencyClaim(string Key, string Fingerprint);
 public sealed record JobCreation(Guid JobId, bool Replayed, bool KeyConflict, Job? Job = null)
 {
     public static JobCreation Created(Job job) => new(job.Id, false, false, job);
+}
+
+/// <summary>A job's routes and where it stands: the provider and model of its current attempt, and how many attempts that route has had.</summary>
+public sealed record JobRouting(JobRequest Request, string Provider, string Model, int Attempts, int AttemptsOnRoute)
+{
+    public IReadOnlyList<JobRoute> Routes => Request.RoutesOrSelf(Provider, Model);
+
+    public int CurrentIndex => Routes.ToList().FindIndex(r => r.Provider == Provider && r.Model == Model);
 }

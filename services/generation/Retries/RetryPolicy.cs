@@ -1,3 +1,5 @@
+using ImageGen.Contracts;
+using ImageGen.Generation.Model;
 using Microsoft.Extensions.Options;
 
 namespace ImageGen.Generation.Retries;
@@ -12,6 +14,12 @@ public sealed class RetryOptions
 
     /// <summary>The wait before the first retry; each further one waits twice as long (with jitter).</summary>
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// With a fallback chain, the longest wait for the same provider before moving on to the next one instead
+    /// (a provider asking for a minute's pause is better replaced than waited for).
+    /// </summary>
+    public TimeSpan MaxWaitBeforeFallback { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The longest backoff between attempts.</summary>
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(30);
@@ -29,6 +37,30 @@ public sealed class RetryOptions
 /// </summary>
 public sealed class RetryPolicy(IOptions<RetryOptions> options)
 {
+    /// <summary>Failures another provider may well not have; a refused prompt or a malformed request would fail anywhere.</summary>
+    public static bool OtherProvidersMayDoBetter(string errorCode) =>
+        errorCode is ErrorCodes.ProviderUnavailable or ErrorCodes.Timeout or ErrorCodes.RateLimited or ErrorCodes.Internal
+            or ErrorCodes.Authentication or ErrorCodes.InsufficientCredit;
+
+    /// <summary>
+    /// Where and when a job whose current attempt failed goes next: the same route again after a backoff (within its
+    /// attempts, and not for longer than <see cref="RetryOptions.MaxWaitBeforeFallback"/> when another route is waiting),
+    /// else the next route of its chain at once; null when the failure ends the job.
+    /// </summary>
+    public (JobRoute Route, TimeSpan Delay)? NextAttempt(JobRouting routing, ImageGenerationFailed failed)
+    {
+        var routes = routing.Routes;
+        var index = routing.CurrentIndex;
+        var hasNext = index >= 0 && index + 1 < routes.Count;
+        var again = index >= 0 ? DelayAfter(routing.AttemptsOnRoute, failed.Retryable, failed.RetryAfterSeconds) : null;
+        if (again is { } delay && (!hasNext || delay <= options.Value.MaxWaitBeforeFallback))
+        {
+            return (routes[index], delay);
+        }
+
+        return hasNext && OtherProvidersMayDoBetter(failed.ErrorCode) ? (routes[index + 1], TimeSpan.Zero) : null;
+    }
+
     /// <summary>The wait before the next attempt, or null when the failure ends the job.</summary>
     public TimeSpan? DelayAfter(int attempt, bool retryable, int? retryAfterSeconds)
     {

@@ -22,8 +22,96 @@ public sealed partial class JobRequestValidator(ProviderCatalog catalog)
     public const int MaxMetadataValueLength = 512;
     public const int MaxInputImages = 16;
 
+    public const int MaxRoutes = 5;
+    public const string AutoProvider = "auto";
+
     /// <param name="hasOwnKey">The caller sent its own provider key, so a provider whose workers have none can serve it.</param>
     public (ValidatedJob? Job, Dictionary<string, string[]> Errors) Validate(CreateJobRequest request, bool hasOwnKey = false)
+    {
+        var auto = string.Equals(request.Provider?.Trim(), AutoProvider, StringComparison.OrdinalIgnoreCase);
+        if (request.Providers is null && !auto)
+        {
+            return ValidateOne(request, hasOwnKey);
+        }
+
+        if (request.Providers is not null && (request.Provider is not null || request.Model is not null))
+        {
+            return (null, new() { ["providers"] = ["Send either providers (a fallback chain of \"provider\" or \"provider/model\" entries) or provider and model, not both."] });
+        }
+
+        if (auto && request.Model is not null)
+        {
+            return (null, new() { ["model"] = ["With provider \"auto\" every capable provider's default model is used; leave model out, or send providers with \"provider/model\" entries."] });
+        }
+
+        if (request.Providers is { Count: 0 or > MaxRoutes })
+        {
+            return (null, new() { ["providers"] = [$"providers must list 1 to {MaxRoutes} entries (\"provider\" or \"provider/model\")."] });
+        }
+
+        var candidates = auto
+            ? catalog.All().Where(p => p.Enabled).OrderBy(p => p.Provider.Id == "builtin").ThenBy(p => CheapestEstimate(p.Provider)).Select(p => p.Provider.Id).ToList()
+            : request.Providers!.Select(p => p?.Trim() ?? string.Empty).ToList();
+        if (!auto && candidates.Distinct(StringComparer.Ordinal).Count() != candidates.Count)
+        {
+            return (null, new() { ["providers"] = ["providers lists an entry twice; name each provider or provider/model once."] });
+        }
+
+        // Each route is checked and translated on its own; one that cannot honour the request is left out (said in a
+        // warning), so fallback only ever tries providers that can do the job.
+        var routes = new List<ValidatedJob>();
+        var skipped = new List<string>();
+        foreach (var candidate in candidates)
+        {
+            if (!auto && catalog.Find(candidate.Split('/')[0]) is null && catalog.FindModel(candidate).Count == 0)
+            {
+                return (null, new() { ["providers"] = [$"'{candidate}' is neither a provider nor a model. Known providers: {string.Join(", ", catalog.All().Select(p => p.Provider.Id))}."] });
+            }
+
+            // A caller's own key is sealed for the first route's provider only; later routes use their workers' keys.
+            var (job, errors) = ValidateOne(request with { Provider = null, Model = candidate, Providers = null }, hasOwnKey && routes.Count == 0);
+            if (job is not null)
+            {
+                routes.Add(job);
+            }
+            else if (!auto && IsAboutTheRequestItself(errors))
+            {
+                return (null, errors);
+            }
+            else
+            {
+                skipped.Add($"{candidate} ({string.Join(" ", errors.SelectMany(e => e.Value))})");
+            }
+        }
+
+        if (routes.Count == 0)
+        {
+            return (null, new()
+            {
+                [auto ? "provider" : "providers"] = [$"No provider can take this request now: {string.Join("; ", skipped)}"],
+            });
+        }
+
+        var first = routes[0];
+        var seed = first.Request.Seed;
+        var warnings = first.Request.Warnings?.ToList() ?? [];
+        if (!auto)
+        {
+            warnings.AddRange(skipped.Select(s => $"providers: {s} is left out of the fallback chain."));
+        }
+
+        var chain = routes.Select(r => new JobRoute(r.Provider.Id, r.Model.Id, r.Request with { Seed = seed })).ToList();
+        return (first with { Request = first.Request with { Warnings = warnings, Routes = chain } }, []);
+    }
+
+    // Errors a route cannot be skipped for, because every route would have them.
+    private static bool IsAboutTheRequestItself(Dictionary<string, string[]> errors) =>
+        errors.Keys.Any(k => k is "prompt" or "negative_prompt" or "metadata" or "output_format" || (k == "seed" && errors[k].Any(m => m.Contains("between 0 and " + MaxSeed, StringComparison.Ordinal))));
+
+    private static decimal CheapestEstimate(ProviderDescriptor provider) =>
+        provider.FindModel(provider.DefaultModel)?.Capabilities.Pricing.EstimateUsd(1024, 1024, 1) ?? decimal.MaxValue;
+
+    private (ValidatedJob? Job, Dictionary<string, string[]> Errors) ValidateOne(CreateJobRequest request, bool hasOwnKey)
     {
         var errors = new Dictionary<string, List<string>>();
         var warnings = new List<string>();
