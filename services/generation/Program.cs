@@ -16,6 +16,7 @@ app.MapScalarApiReference();
 app.MapJobsApi();
 app.MapOpenAiImagesApi();
 app.MapProvidersApi();
+app.MapAdminApi();
 app.MapDefaultEndpoints();
 
 app.Run();

@@ -63,6 +63,8 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
         _heartbeat = new Timer(_ => _ = ReportWorkerAsync(), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
     }
 
+    public const string CallbackSecret = "test-callback-signing-secret";
+
     /// <summary>The stand-in worker also answers for this provider, so jobs can fall back from builtin to it.</summary>
     public const string SecondProvider = "comfyui";
 
@@ -76,9 +78,15 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
         builder.UseSetting("ConnectionStrings:messaging", TestInfrastructure.RabbitMqFor("generation"));
         builder.UseSetting("ConnectionStrings:redis", TestInfrastructure.Redis);
         builder.UseSetting("Generation:SyncTimeout", "00:00:08");
+        builder.UseSetting("Generation:SweepInterval", "00:00:01");
+        builder.UseSetting("Generation:Callbacks:SigningSecret", CallbackSecret);
+        // The test's receiver listens on loopback.
+        builder.UseSetting("Generation:Callbacks:AllowPrivateNetworks", "true");
         builder.UseSetting("Generation:Retry:BaseDelay", "00:00:00.200");
         builder.UseSetting("Generation:Retry:MaxDelay", "00:00:00.400");
+        builder.UseSetting("Generation:CircuitBreaker:BreakDuration", "00:00:03");
         builder.UseSetting("Credentials:SealingKey", SealingKey);
+        builder.UseSetting("Admin:ApiKey", "generation-tests-admin-key");
     }
 
     private async Task AnswerAsWorker(ConsumeContext<GenerateImage> context)
@@ -90,6 +98,12 @@ public sealed class GenerationServiceFixture : WebApplicationFactory<Program>, I
         if (command.Prompt.StartsWith("hold", StringComparison.Ordinal))
         {
             return;
+        }
+
+        // A command the worker cannot process at all: it faults and lands in the error queue.
+        if (command.Prompt.StartsWith("poison", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("stand-in worker choked on the command");
         }
 
         var started = DateTimeOffset.UtcNow;

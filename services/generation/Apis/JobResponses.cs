@@ -53,7 +53,9 @@ public sealed record JobView(
     JobError? Error,
     IReadOnlyList<ImageView> Images,
     IReadOnlyList<AttemptView> AttemptDetails,
-    IReadOnlyList<RouteView>? Routes)
+    IReadOnlyList<RouteView>? Routes,
+    DateTimeOffset? DeadlineAt,
+    JobCallback? Callback)
 {
     public static JobView From(Job job, PublicUrls urls)
     {
@@ -80,7 +82,9 @@ public sealed record JobView(
         job.Error,
         job.Images.Select(i => new ImageView(urls.File(i.StorageKey), i.Width, i.Height, i.ContentType, i.Bytes, i.Sha256)).ToList(),
         (job.AttemptHistory ?? []).Select(AttemptView.From).ToList(),
-        job.Request.Routes?.Select(r => new RouteView(r.Provider, r.Model, r.Request.Size, r.Request.Parameters ?? [], r.Request.EstimatedCostUsd)).ToList());
+        job.Request.Routes?.Select(r => new RouteView(r.Provider, r.Model, r.Request.Size, r.Request.Parameters ?? [], r.Request.EstimatedCostUsd)).ToList(),
+        job.DeadlineAt,
+        job.Callback ?? (job.Request.CallbackUrl is { } url ? new JobCallback(url, "", "waiting_for_job", 0, null, null, []) : null));
 }
 
 /// <summary>One step of a job's fallback chain, as validated and translated for its provider.</summary>

@@ -56,7 +56,7 @@ public static class JobsApi
     }
 
     public static async Task<IResult> CreateJob(
-        HttpContext context, JobRequestValidator validator, JobService jobs, JobRepository repository, CredentialSealer sealer, PublicUrls urls)
+        HttpContext context, JobRequestValidator validator, JobService jobs, JobRepository repository, CredentialSealer sealer, PublicUrls urls, TimeProvider clock)
     {
         var (idempotencyKey, keyFormatProblem) = IdempotencyKeys.Read(context);
         if (keyFormatProblem is not null)
@@ -82,6 +82,13 @@ public static class JobsApi
             return ValidationFailed(errors);
         }
 
+        var (start, open) = await jobs.ChooseStartAsync(validated, context.RequestAborted);
+        if (start is null)
+        {
+            return JobService.AllCircuitsOpen(open, context, clock.GetUtcNow());
+        }
+
+        validated = start;
         var claim = idempotencyKey is null
             ? null
             : new IdempotencyClaim(idempotencyKey, IdempotencyKeys.Fingerprint("jobs", request, ownKey is not null));

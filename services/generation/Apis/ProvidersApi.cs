@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using ImageGen.Generation.Providers;
+using ImageGen.Generation.Resilience;
 using ImageGen.Generation.Validation;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace ImageGen.Generation.Apis;
 
@@ -18,7 +20,22 @@ public sealed record ModelCapabilitiesView(
     IReadOnlyList<string> OutputFormats,
     int MaxPromptLength);
 
-public sealed record ModelView(string Id, string Name, string Description, ModelCapabilitiesView Capabilities, PricingView Pricing, JsonObject ParametersSchema);
+/// <summary>A model's circuit breaker: open means jobs for it are held back or routed elsewhere until retry_at.</summary>
+public sealed record CircuitView(string State, string Mode, DateTimeOffset? RetryAt)
+{
+    public static readonly CircuitView Closed = new(CircuitNames.Closed, CircuitNames.Auto, null);
+
+    /// <summary>The model's own circuit, else the provider-wide override, else closed.</summary>
+    public static CircuitView For(string modelId, IReadOnlyList<CircuitSnapshot> circuits)
+    {
+        var circuit = circuits.FirstOrDefault(c => string.Equals(c.Model, modelId, StringComparison.OrdinalIgnoreCase))
+            ?? circuits.FirstOrDefault(c => c.Model == CircuitNames.AllModels);
+        return circuit is null ? Closed : new CircuitView(circuit.State, circuit.Mode, circuit.RetryAt);
+    }
+}
+
+public sealed record ModelView(
+    string Id, string Name, string Description, ModelCapabilitiesView Capabilities, PricingView Pricing, CircuitView Circuit, JsonObject ParametersSchema);
 
 public sealed record ProviderView(
     string Id,
@@ -32,7 +49,7 @@ public sealed record ProviderView(
     string DefaultModel,
     IReadOnlyList<ModelView> Models)
 {
-    public static ProviderView From(ProviderAvailability availability)
+    public static ProviderView From(ProviderAvailability availability, IReadOnlyList<CircuitSnapshot> circuits)
     {
         var p = availability.Provider;
         return new ProviderView(p.Id, "provider", p.Name, p.Description, availability.Available, availability.UnavailableReason,
@@ -45,6 +62,7 @@ public sealed record ProviderView(
                         new SizesView(c.Sizes.Describe(), $"{c.DefaultWidth}x{c.DefaultHeight}", c.Sizes.Enumerate()),
                         c.MaxImages, c.SupportsSeed, c.SupportsNegativePrompt, c.SupportsImageInput, c.OutputFormats, c.MaxPromptLength),
                     new PricingView(c.Pricing.PerImageUsd, c.Pricing.PerMegapixelUsd, c.Pricing.Source),
+                    CircuitView.For(m.Id, circuits),
                     ParametersSchema(p, m));
             }).ToList());
     }
@@ -111,18 +129,26 @@ public static class ProvidersApi
     public static IEndpointRouteBuilder MapProvidersApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/providers").WithTags("Providers");
-        api.MapGet("/", (ProviderCatalog catalog) => TypedResults.Ok(new ProviderList("list", catalog.All().Select(ProviderView.From).ToList())))
+        api.MapGet("/", ListProviders)
             .WithName("ListProviders")
-            .WithSummary("List providers with their models, capabilities, pricing and availability");
+            .WithSummary("List providers with their models, capabilities, pricing, availability and circuit breakers");
         api.MapGet("/{id}", GetProvider)
             .WithName("GetProvider")
             .WithSummary("Get one provider, with a JSON Schema of the parameters each model accepts");
         return app;
     }
 
-    public static Results<Ok<ProviderView>, ProblemHttpResult> GetProvider(string id, ProviderCatalog catalog) =>
+    public static async Task<Ok<ProviderList>> ListProviders(ProviderCatalog catalog, [FromServices] ICircuitBreakers circuits, CancellationToken ct)
+    {
+        var providers = catalog.All();
+        var states = await Task.WhenAll(providers.Select(p => circuits.ListAsync(p.Provider.Id, ct)));
+        return TypedResults.Ok(new ProviderList("list", providers.Zip(states, ProviderView.From).ToList()));
+    }
+
+    public static async Task<Results<Ok<ProviderView>, ProblemHttpResult>> GetProvider(
+        string id, ProviderCatalog catalog, [FromServices] ICircuitBreakers circuits, CancellationToken ct) =>
         catalog.Find(id) is { } provider
-            ? TypedResults.Ok(ProviderView.From(provider))
+            ? TypedResults.Ok(ProviderView.From(provider, await circuits.ListAsync(provider.Provider.Id, ct)))
             : TypedResults.Problem(
                 statusCode: StatusCodes.Status404NotFound,
                 title: "Provider not found",

@@ -18,7 +18,7 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
     };
 
     private const string JobColumns =
-        "id, owner, status, provider, model, request, attempts, error_code, error_message, created_at, updated_at, started_at, completed_at, result_warnings";
+        "id, owner, status, provider, model, request, attempts, error_code, error_message, created_at, updated_at, started_at, completed_at, result_warnings, deadline_at";
 
     /// <summary>
     /// Stores the job and its command in one transaction: once this returns, the job will run. With an idempotency
@@ -60,8 +60,8 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
 
         await using (var insertJob = new NpgsqlCommand(
             """
-            INSERT INTO jobs (id, owner, status, provider, model, request, attempts, created_at, updated_at, sealed_credential, own_key)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $9 IS NOT NULL)
+            INSERT INTO jobs (id, owner, status, provider, model, request, attempts, created_at, updated_at, sealed_credential, own_key, deadline_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $9 IS NOT NULL, $10)
             """,
             connection,
             transaction))
@@ -75,6 +75,7 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
             insertJob.Parameters.AddWithValue(job.Attempts);
             insertJob.Parameters.AddWithValue(job.CreatedAt);
             insertJob.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)command.SealedCredential ?? DBNull.Value });
+            insertJob.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)job.DeadlineAt ?? DBNull.Value });
             await insertJob.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -162,23 +163,7 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
 
             if (provider is not null)
             {
-                // A command not yet sent (the first, or a retry waiting out its backoff) is never sent.
-                await using (var settle = new NpgsqlBatch(connection, transaction))
-                {
-                    var attemptCanceled = new NpgsqlBatchCommand(
-                        "UPDATE job_attempts SET status = 'canceled', completed_at = $3 WHERE job_id = $1 AND attempt = $2 AND status IN ('queued', 'running')");
-                    attemptCanceled.Parameters.AddWithValue(id);
-                    attemptCanceled.Parameters.AddWithValue(attempt);
-                    attemptCanceled.Parameters.AddWithValue(now);
-                    var unsent = new NpgsqlBatchCommand("DELETE FROM outbox WHERE message_type = $1 AND payload->>'job_id' = $2");
-                    unsent.Parameters.AddWithValue(typeof(GenerateImage).FullName!);
-                    unsent.Parameters.AddWithValue(id.ToString());
-                    settle.BatchCommands.Add(attemptCanceled);
-                    settle.BatchCommands.Add(unsent);
-                    await settle.ExecuteNonQueryAsync(cancellationToken);
-                }
-
-                await OutboxWriter.EnqueueAsync(connection, transaction, OutboxWriter.Publish, new GenerationCanceled(id, attempt, provider, now), cancellationToken);
+                await StopAttemptAsync(connection, transaction, id, attempt, provider, JobStatus.Canceled, null, null, now, cancellationToken);
             }
 
             await transaction.CommitAsync(cancellationToken);
@@ -190,6 +175,75 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
         }
 
         return (await GetAsync(id, owner, cancellationToken), provider is not null);
+    }
+
+    /// <summary>
+    /// Fails every active job whose deadline has passed with <c>timeout</c>, telling its worker to stop (and the provider
+    /// to cancel, where it can). Safe on every replica at once: each job is taken by one UPDATE. Returns the jobs ended.
+    /// </summary>
+    public async Task<IReadOnlyList<Guid>> TimeOutOverdueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var overdue = new List<(Guid Id, string Provider, int Attempt, DateTimeOffset CreatedAt)>();
+        await using (var update = new NpgsqlCommand("""
+            UPDATE jobs SET status = 'failed', error_code = 'timeout', completed_at = $1, updated_at = $1, sealed_credential = NULL,
+                            error_message = 'The job did not finish by its deadline (' || to_char(deadline_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '); it was stopped.'
+            WHERE id IN (SELECT id FROM jobs WHERE status IN ('queued', 'running') AND deadline_at < $1 ORDER BY deadline_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+            RETURNING id, provider, GREATEST(attempts, 1), created_at
+            """, connection, transaction))
+        {
+            update.Parameters.AddWithValue(now);
+            update.Parameters.AddWithValue(max);
+            await using var reader = await update.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                overdue.Add((reader.GetGuid(0), reader.GetString(1), reader.GetInt32(2), reader.GetFieldValue<DateTimeOffset>(3)));
+            }
+        }
+
+        foreach (var job in overdue)
+        {
+            await StopAttemptAsync(connection, transaction, job.Id, job.Attempt, job.Provider, JobStatus.Failed, ErrorCodes.Timeout,
+                $"The job's deadline passed while this attempt was queued or running ({(now - job.CreatedAt).TotalSeconds:0} s after the job was made).", now, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        if (overdue.Count > 0)
+        {
+            outboxSignal.Notify();
+        }
+
+        return overdue.Select(j => j.Id).ToList();
+    }
+
+    // Ends the job's current attempt as it ended the job, drops a command not yet sent (the first, or a retry waiting
+    // out its backoff) and tells the worker to stop, which also cancels the provider's task where it can.
+    private static async Task StopAttemptAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, int attempt, string provider, string status,
+        string? errorCode, string? errorMessage, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using (var settle = new NpgsqlBatch(connection, transaction))
+        {
+            var attemptEnded = new NpgsqlBatchCommand("""
+                UPDATE job_attempts SET status = $4, completed_at = $3, error_code = $5, error_message = $6
+                WHERE job_id = $1 AND attempt = $2 AND status IN ('queued', 'running')
+                """);
+            attemptEnded.Parameters.AddWithValue(id);
+            attemptEnded.Parameters.AddWithValue(attempt);
+            attemptEnded.Parameters.AddWithValue(now);
+            attemptEnded.Parameters.AddWithValue(status);
+            attemptEnded.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)errorCode ?? DBNull.Value });
+            attemptEnded.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)errorMessage ?? DBNull.Value });
+            var unsent = new NpgsqlBatchCommand("DELETE FROM outbox WHERE message_type = $1 AND payload->>'job_id' = $2");
+            unsent.Parameters.AddWithValue(typeof(GenerateImage).FullName!);
+            unsent.Parameters.AddWithValue(id.ToString());
+            settle.BatchCommands.Add(attemptEnded);
+            settle.BatchCommands.Add(unsent);
+            await settle.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await OutboxWriter.EnqueueAsync(connection, transaction, OutboxWriter.Publish, new GenerationCanceled(id, attempt, provider, now), cancellationToken);
     }
 
     /// <summary>Records that a worker took the attempt. Ignored once the job is past it.</summary>
@@ -452,6 +506,47 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
+    private async Task<Dictionary<Guid, JobCallback>> ReadCallbacksAsync(Guid[] ids, CancellationToken cancellationToken)
+    {
+        var deliveries = new Dictionary<Guid, List<CallbackDelivery>>();
+        await using (var query = dataSource.CreateCommand(
+            "SELECT job_id, delivery, event, attempted_at, status_code, error, duration_ms FROM callback_deliveries WHERE job_id = ANY($1) ORDER BY job_id, delivery"))
+        {
+            query.Parameters.AddWithValue(ids);
+            await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var jobId = reader.GetGuid(0);
+                if (!deliveries.TryGetValue(jobId, out var list))
+                {
+                    deliveries[jobId] = list = [];
+                }
+
+                list.Add(new CallbackDelivery(reader.GetInt32(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3),
+                    reader.IsDBNull(4) ? null : reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6)));
+            }
+        }
+
+        var callbacks = new Dictionary<Guid, JobCallback>();
+        await using (var query = dataSource.CreateCommand(
+            "SELECT job_id, url, event, status, attempts, delivered_at, next_attempt_at FROM job_callbacks WHERE job_id = ANY($1)"))
+        {
+            query.Parameters.AddWithValue(ids);
+            await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var jobId = reader.GetGuid(0);
+                var status = reader.GetString(3);
+                callbacks[jobId] = new JobCallback(reader.GetString(1), reader.GetString(2), status, reader.GetInt32(4),
+                    reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+                    status == "pending" ? reader.GetFieldValue<DateTimeOffset>(6) : null,
+                    deliveries.GetValueOrDefault(jobId) ?? []);
+            }
+        }
+
+        return callbacks;
+    }
+
     private async Task<List<Job>> ReadJobsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         var jobs = new List<Job>();
@@ -474,7 +569,8 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
                     StartedAt: reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11),
                     CompletedAt: reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
                     Images: [],
-                    ResultWarnings: reader.GetFieldValue<string[]>(13)));
+                    ResultWarnings: reader.GetFieldValue<string[]>(13),
+                    DeadlineAt: reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14)));
             }
         }
 
@@ -510,6 +606,13 @@ public sealed class JobRepository(NpgsqlDataSource dataSource, OutboxSignal outb
         }
 
         jobs = jobs.Select(j => attempts.TryGetValue(j.Id, out var list) ? j with { AttemptHistory = list } : j).ToList();
+        var withCallbacks = jobs.Where(j => j.Request.CallbackUrl is not null).Select(j => j.Id).ToArray();
+        if (withCallbacks.Length > 0)
+        {
+            var callbacks = await ReadCallbacksAsync(withCallbacks, cancellationToken);
+            jobs = jobs.Select(j => callbacks.TryGetValue(j.Id, out var callback) ? j with { Callback = callback } : j).ToList();
+        }
+
         var succeeded = jobs.Where(j => j.Status == JobStatus.Succeeded).Select(j => j.Id).ToArray();
         if (succeeded.Length == 0)
         {

@@ -1,9 +1,11 @@
 using ImageGen.ServiceDefaults.Data;
 using ImageGen.Generation.Apis;
+using ImageGen.Generation.Callbacks;
 using ImageGen.Generation.Consumers;
 using ImageGen.Generation.Data;
 using ImageGen.Generation.Notifications;
 using ImageGen.Generation.Providers;
+using ImageGen.Generation.Resilience;
 using ImageGen.Generation.Retries;
 using ImageGen.Generation.Storage;
 using ImageGen.Generation.Validation;
@@ -34,7 +36,10 @@ public static class Extensions
 
         builder.AddMessaging(x => x.AddConsumer<JobOutcomeConsumer>(typeof(JobOutcomeConsumerDefinition)));
 
-        services.Configure<GenerationOptions>(builder.Configuration.GetSection(GenerationOptions.SectionName));
+        services.AddOptions<GenerationOptions>()
+            .Bind(builder.Configuration.GetSection(GenerationOptions.SectionName))
+            .Validate(o => o.JobDeadline > TimeSpan.Zero && o.SweepInterval > TimeSpan.Zero, "Generation:JobDeadline and Generation:SweepInterval must be positive.")
+            .ValidateOnStart();
         services.Configure<ProviderCatalogOptions>(builder.Configuration.GetSection(ProviderCatalogOptions.SectionName));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IProviderStatusSource, RedisProviderStatusSource>();
@@ -51,6 +56,24 @@ public static class Extensions
             .ValidateOnStart();
         services.AddSingleton<RetryPolicy>();
         services.AddHostedService<OutboxDispatcher>();
+        services.AddHostedService<DeadlineSweeper>();
+        services.AddOptions<CallbackOptions>()
+            .Bind(builder.Configuration.GetSection(CallbackOptions.SectionName))
+            .Validate(o => o.MaxAttempts is >= 1 and <= 20 && o.Timeout > TimeSpan.Zero, $"{CallbackOptions.SectionName}:MaxAttempts must be 1 to 20 and Timeout positive.")
+            .ValidateOnStart();
+        // Callbacks retry on their own schedule (minutes apart, recorded on the job), not through the default handler.
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt a client out.
+        services.AddHttpClient(CallbackDispatcher.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp => CallbackDispatcher.CreateHandler(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<CallbackOptions>>().Value))
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        services.AddHostedService<CallbackDispatcher>();
+
+        // Circuit breakers shared by all replicas through Redis, and the operator's API over them.
+        services.AddOptions<CircuitBreakerOptions>().Bind(builder.Configuration.GetSection(CircuitBreakerOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<CircuitBreakerOptions>, CircuitBreakerOptionsValidator>();
+        services.AddSingleton<ICircuitBreakers, RedisCircuitBreakers>();
+        services.Configure<AdminOptions>(builder.Configuration.GetSection(AdminOptions.SectionName));
         services.AddSingleton<JobCompletionNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<JobCompletionNotifier>());
         services.AddHttpContextAccessor();

@@ -7,6 +7,8 @@ namespace ImageGen.Generation.Model;
 /// A fallback chain instead of one provider: entries like <c>provider</c> or <c>provider/model</c>, tried in order when one
 /// fails in a way another might not. <c>Provider</c> "auto" builds the chain from every capable provider, cheapest first.
 /// </param>
+/// <param name="CallbackUrl">Where to POST the job, signed, when it ends.</param>
+/// <param name="DeadlineSeconds">How long the job may take in all (retries and fallbacks included) before it fails with timeout.</param>
 public sealed record CreateJobRequest(
     string? Prompt,
     string? NegativePrompt = null,
@@ -19,4 +21,6 @@ public sealed record CreateJobRequest(
     Dictionary<string, string>? Metadata = null,
     bool? Strict = null,
     List<string>? InputImages = null,
-    List<string>? Providers = null);
+    List<string>? Providers = null,
+    int? DeadlineSeconds = null,
+    string? CallbackUrl = null);

@@ -18,7 +18,10 @@ public sealed record JobRequest(
     decimal? EstimatedCostUsd = null,
     bool Strict = false,
     IReadOnlyList<string>? InputImages = null,
-    IReadOnlyList<JobRoute>? Routes = null)
+    IReadOnlyList<JobRoute>? Routes = null,
+    int? DeadlineSeconds = null,
+    string? CallbackUrl = null,
+    string? PublicBaseUrl = null)
 {
     public string Size => $"{Width}x{Height}";
 
@@ -56,7 +59,14 @@ public sealed record Job(
     DateTimeOffset? CompletedAt,
     IReadOnlyList<JobImage> Images,
     IReadOnlyList<string>? ResultWarnings = null,
-    IReadOnlyList<JobAttempt>? AttemptHistory = null);
+    IReadOnlyList<JobAttempt>? AttemptHistory = null,
+    DateTimeOffset? DeadlineAt = null,
+    JobCallback? Callback = null);
+
+/// <summary>The completion callback of a job that asked for one: its state and every try.</summary>
+public sealed record JobCallback(string Url, string Event, string Status, int Attempts, DateTimeOffset? DeliveredAt, DateTimeOffset? NextAttemptAt, IReadOnlyList<CallbackDelivery> Deliveries);
+
+public sealed record CallbackDelivery(int Delivery, string Event, DateTimeOffset AttemptedAt, int? StatusCode, string? Error, int DurationMs);
 
 /// <summary>One attempt of a job at a provider: when it was due to be sent, ran and ended, how, and what it cost.</summary>
 public sealed record JobAttempt(

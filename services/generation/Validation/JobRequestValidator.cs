@@ -12,7 +12,7 @@ public sealed record ValidatedJob(ProviderDescriptor Provider, ModelDescriptor M
 /// Checks a request against the provider catalog and fills in defaults. Every problem found is
 /// reported at once, keyed by field, with a message that says what would be accepted.
 /// </summary>
-public sealed partial class JobRequestValidator(ProviderCatalog catalog)
+public sealed partial class JobRequestValidator(ProviderCatalog catalog, Microsoft.Extensions.Options.IOptions<Callbacks.CallbackOptions>? callbacks = null)
 {
     public const int MaxPromptLength = 4000;
     public const int MaxImagesPerJob = 4;
@@ -23,6 +23,8 @@ public sealed partial class JobRequestValidator(ProviderCatalog catalog)
     public const int MaxInputImages = 16;
 
     public const int MaxRoutes = 5;
+    public const int MinDeadlineSeconds = 5;
+    public const int MaxDeadlineSeconds = 86_400;
     public const string AutoProvider = "auto";
 
     /// <param name="hasOwnKey">The caller sent its own provider key, so a provider whose workers have none can serve it.</param>
@@ -106,7 +108,7 @@ public sealed partial class JobRequestValidator(ProviderCatalog catalog)
 
     // Errors a route cannot be skipped for, because every route would have them.
     private static bool IsAboutTheRequestItself(Dictionary<string, string[]> errors) =>
-        errors.Keys.Any(k => k is "prompt" or "negative_prompt" or "metadata" or "output_format" || (k == "seed" && errors[k].Any(m => m.Contains("between 0 and " + MaxSeed, StringComparison.Ordinal))));
+        errors.Keys.Any(k => k is "prompt" or "negative_prompt" or "metadata" or "output_format" or "deadline_seconds" or "callback_url" || (k == "seed" && errors[k].Any(m => m.Contains("between 0 and " + MaxSeed, StringComparison.Ordinal))));
 
     private static decimal CheapestEstimate(ProviderDescriptor provider) =>
         provider.FindModel(provider.DefaultModel)?.Capabilities.Pricing.EstimateUsd(1024, 1024, 1) ?? decimal.MaxValue;
@@ -239,6 +241,12 @@ public sealed partial class JobRequestValidator(ProviderCatalog catalog)
         }
 
         ValidateMetadata(request.Metadata, Fail);
+        ValidateCallbackUrl(request.CallbackUrl, Fail);
+        if (request.DeadlineSeconds is < MinDeadlineSeconds or > MaxDeadlineSeconds)
+        {
+            Fail("deadline_seconds", $"deadline_seconds must be between {MinDeadlineSeconds} and {MaxDeadlineSeconds}; leave it out for the default.");
+        }
+
         ValidateInputImages(request.InputImages, model is null ? null : (model.Capabilities.SupportsImageInput, $"{provider!.Id}/{model.Id}"), Fail);
 
         if (errors.Count > 0)
@@ -249,7 +257,8 @@ public sealed partial class JobRequestValidator(ProviderCatalog catalog)
         var seed = request.Seed ?? Random.Shared.NextInt64(0, Math.Min(MaxSeed, model!.Capabilities.MaxSeed) + 1);
         var cost = model!.Capabilities.Pricing.EstimateUsd(width, height, n);
         var inputImages = request.InputImages is { Count: > 0 } images ? images : null;
-        var normalised = new JobRequest(prompt!, negativePrompt, width, height, n, seed, outputFormat, request.Metadata, parameters, warnings, cost, strict, inputImages);
+        var normalised = new JobRequest(prompt!, negativePrompt, width, height, n, seed, outputFormat, request.Metadata, parameters, warnings, cost, strict, inputImages,
+            DeadlineSeconds: request.DeadlineSeconds, CallbackUrl: string.IsNullOrWhiteSpace(request.CallbackUrl) ? null : request.CallbackUrl.Trim());
         return (new ValidatedJob(provider!, model, normalised), []);
     }
 
@@ -341,6 +350,30 @@ public sealed partial class JobRequestValidator(ProviderCatalog catalog)
             "jpg" => "jpeg",
             var f => f,
         };
+
+    private void ValidateCallbackUrl(string? url, Action<string, string> fail)
+    {
+        if (string.IsNullOrWhiteSpace(url))
+        {
+            return;
+        }
+
+        var options = callbacks?.Value;
+        if (options is not { Enabled: true })
+        {
+            fail("callback_url", "callbacks are not enabled on this deployment (Generation:Callbacks:SigningSecret is not set); poll GET /v1/jobs/{id} or stream /v1/jobs/{id}/events instead.");
+            return;
+        }
+
+        if (url.Length > 2048 || !Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || !string.IsNullOrEmpty(uri.UserInfo))
+        {
+            fail("callback_url", "callback_url must be an absolute https URL of at most 2048 characters, without credentials in it.");
+        }
+        else if (uri.Scheme == "http" && !options.AllowPrivateNetworks)
+        {
+            fail("callback_url", "callback_url must use https.");
+        }
+    }
 
     private static void ValidateMetadata(Dictionary<string, string>? metadata, Action<string, string> fail)
     {
