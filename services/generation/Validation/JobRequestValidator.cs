@@ -361,7 +361,7 @@ public sealed partial class JobRequestValidator(ProviderCatalog catalog, Microso
         var options = callbacks?.Value;
         if (options is not { Enabled: true })
         {
-            fail("callback_url", "callbacks are not enabled on this deployment (Generation:Callbacks:SigningSecret is not set); poll GET /v1/jobs/{id} or stream /v1/jobs/{id}/events instead.");
+            fail("callback_url", "callbacks are not enabled on this deployment (Generation:Callbacks:SigningSecret is not set); poll GET /v1/jobs/{id} instead.");
             return;
         }
 
